@@ -1,0 +1,173 @@
+"""Writing alerts: batched upsert that keeps analyst triage, plus entities, techniques and FTS."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import orjson
+
+from tui.model import Alert
+from tui.model.clock import utcnow
+from tui.store.db import transaction
+
+# Source fields a newer version of an alert may change. Triage columns (status, owner,
+# classification, comments, suppressed_by_rule, version) are never in this list.
+SOURCE_COLUMNS = (
+    "source_format", "system_alert_id", "alert_type", "alert_display_name", "description",
+    "severity", "severity_rank", "intent", "start_time_utc", "end_time_utc",
+    "time_generated_utc", "processing_end_time_utc", "compromised_entity", "resource_id",
+    "remediation_steps", "extended_properties", "extended_links", "supporting_evidence",
+    "resource_identifiers", "correlation_key", "is_incident", "product_name", "vendor_name",
+    "product_component_name", "alert_uri", "techniques", "source_incident_id", "is_simulated",
+    "source_status", "raw", "content_hash",
+)
+_INSERT_COLUMNS = ("source_id", *SOURCE_COLUMNS, "imported_at", "status", "updated_at")
+_INSERT_SQL = (
+    f"INSERT INTO alerts ({', '.join(_INSERT_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
+)
+_UPDATE_SQL = (
+    f"UPDATE alerts SET {', '.join(f'{c} = ?' for c in SOURCE_COLUMNS)}, updated_at = ?"
+    " WHERE id = ?"
+)
+
+
+@dataclass
+class UpsertResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_ids: list[int] | None = None
+
+    def __iadd__(self, other: UpsertResult) -> UpsertResult:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.new_ids = (self.new_ids or []) + (other.new_ids or [])
+        return self
+
+
+def _dumps(value: object) -> str:
+    return orjson.dumps(value, default=str).decode()
+
+
+def content_hash(raw: str) -> str:
+    return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _source_values(alert: Alert, digest: str) -> tuple:
+    techniques = ",".join(dict.fromkeys((*alert.techniques, *alert.sub_techniques)))
+    return (
+        alert.source_format, alert.system_alert_id, alert.alert_type, alert.alert_display_name,
+        alert.description, alert.severity.value, alert.severity.rank,
+        ",".join(i.value for i in alert.intent), alert.start_time_utc, alert.end_time_utc,
+        alert.time_generated_utc, alert.processing_end_time_utc, alert.compromised_entity,
+        alert.resource_id, _dumps(alert.remediation_steps), _dumps(alert.extended_properties),
+        _dumps(alert.extended_links), _dumps(alert.supporting_evidence),
+        _dumps(alert.resource_identifiers), alert.correlation_key, int(alert.is_incident),
+        alert.product_name, alert.vendor_name, alert.product_component_name, alert.alert_uri,
+        techniques, alert.source_incident_id, int(alert.is_simulated), alert.status.value,
+        alert.raw, digest,
+    )
+
+
+def upsert_alerts(conn: sqlite3.Connection, alerts: Sequence[Alert]) -> UpsertResult:
+    """Insert new alerts and refresh changed ones in one short transaction.
+
+    A re-imported alert whose raw record is unchanged is left alone; a changed one gets its
+    source fields, entities, techniques and search text refreshed, never its triage.
+    """
+    result = UpsertResult(new_ids=[])
+    if not alerts:
+        return result
+    now = utcnow()
+    with transaction(conn):
+        existing = _existing(conn, [a.source_id for a in alerts])
+        inserts, updates, touched, fresh = [], [], [], []
+        for alert in alerts:
+            digest = content_hash(alert.raw)
+            found = existing.get(alert.source_id)
+            if found is None:
+                inserts.append((alert.source_id, *_source_values(alert, digest), now,
+                                alert.status.value, now))
+                existing[alert.source_id] = (-1, digest)  # later in-batch copies: unchanged
+                touched.append(alert)
+                fresh.append(alert.source_id)
+                result.new += 1
+            elif found[1] == digest:
+                result.unchanged += 1
+            else:
+                updates.append((*_source_values(alert, digest), now, found[0]))
+                existing[alert.source_id] = (found[0], digest)
+                touched.append(alert)
+                result.updated += 1
+        conn.executemany(_INSERT_SQL, inserts)
+        conn.executemany(_UPDATE_SQL, updates)
+        ids = _ids(conn, [a.source_id for a in touched])
+        updated_ids = [(row[-1],) for row in updates]
+        if updated_ids:
+            conn.executemany("DELETE FROM alert_entities WHERE alert_id = ?", updated_ids)
+            conn.executemany("DELETE FROM alert_techniques WHERE alert_id = ?", updated_ids)
+            conn.executemany("DELETE FROM alerts_fts WHERE rowid = ?", updated_ids)
+        _write_children(conn, touched, ids)
+        result.new_ids = [ids[sid] for sid in fresh]
+    return result
+
+
+def _existing(conn: sqlite3.Connection, source_ids: list[str]) -> dict[str, tuple[int, str]]:
+    found: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(source_ids, 500):
+        marks = ",".join("?" * len(chunk))
+        for sid, aid, digest in conn.execute(
+            f"SELECT source_id, id, content_hash FROM alerts WHERE source_id IN ({marks})", chunk
+        ):
+            found[sid] = (aid, digest)
+    return found
+
+
+def _ids(conn: sqlite3.Connection, source_ids: list[str]) -> dict[str, int]:
+    return {sid: aid for sid, (aid, _d) in _existing(conn, source_ids).items()}
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _write_children(conn: sqlite3.Connection, alerts: list[Alert], ids: dict[str, int]) -> None:
+    entity_rows = {}
+    for alert in alerts:
+        for e in alert.entities:
+            if e.key is not None:
+                entity_rows.setdefault((e.type.value, e.key), (e.display, _dumps(e.data)))
+    conn.executemany(
+        "INSERT OR IGNORE INTO entities (type, key, display, data) VALUES (?, ?, ?, ?)",
+        [(t, k, d, j) for (t, k), (d, j) in entity_rows.items()],
+    )
+    entity_ids = _entity_ids(conn, list(entity_rows))
+    links, techniques, fts = [], [], []
+    for alert in alerts:
+        aid = ids[alert.source_id]
+        keyed = {(e.type.value, e.key): e.display for e in alert.entities if e.key is not None}
+        links.extend((aid, entity_ids[k]) for k in keyed)
+        techniques.extend((aid, t) for t in dict.fromkeys((*alert.techniques,
+                                                           *alert.sub_techniques)))
+        fts.append((aid, alert.alert_display_name, alert.description, " ".join(keyed.values())))
+    conn.executemany("INSERT OR IGNORE INTO alert_entities VALUES (?, ?)", links)
+    conn.executemany("INSERT OR IGNORE INTO alert_techniques VALUES (?, ?)", techniques)
+    conn.executemany(
+        "INSERT INTO alerts_fts (rowid, title, description, entities) VALUES (?, ?, ?, ?)", fts
+    )
+
+
+def _entity_ids(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> dict[tuple, int]:
+    found = {}
+    for type_, key in keys:
+        row = conn.execute(
+            "SELECT id FROM entities WHERE type = ? AND key = ?", (type_, key)
+        ).fetchone()
+        found[(type_, key)] = row[0]
+    return found
