@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tui import __version__
-from tui.commands import COMMAND_MODULES
+from tui.commands import command_modules
 from tui.config import ConfigError
 from tui.store import StoreError
 
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--readonly", action="store_true", help="hide and refuse every action that changes data"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES:
+    for module in command_modules():
         module.register(sub)
     return parser
 

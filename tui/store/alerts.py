@@ -16,13 +16,37 @@ from tui.store.db import transaction
 # Source fields a newer version of an alert may change. Triage columns (status, owner,
 # classification, comments, suppressed_by_rule, version) are never in this list.
 SOURCE_COLUMNS = (
-    "source_format", "system_alert_id", "alert_type", "alert_display_name", "description",
-    "severity", "severity_rank", "intent", "start_time_utc", "end_time_utc",
-    "time_generated_utc", "processing_end_time_utc", "compromised_entity", "resource_id",
-    "remediation_steps", "extended_properties", "extended_links", "supporting_evidence",
-    "resource_identifiers", "correlation_key", "is_incident", "product_name", "vendor_name",
-    "product_component_name", "alert_uri", "techniques", "source_incident_id", "is_simulated",
-    "source_status", "raw", "content_hash",
+    "source_format",
+    "system_alert_id",
+    "alert_type",
+    "alert_display_name",
+    "description",
+    "severity",
+    "severity_rank",
+    "intent",
+    "start_time_utc",
+    "end_time_utc",
+    "time_generated_utc",
+    "processing_end_time_utc",
+    "compromised_entity",
+    "resource_id",
+    "remediation_steps",
+    "extended_properties",
+    "extended_links",
+    "supporting_evidence",
+    "resource_identifiers",
+    "correlation_key",
+    "is_incident",
+    "product_name",
+    "vendor_name",
+    "product_component_name",
+    "alert_uri",
+    "techniques",
+    "source_incident_id",
+    "is_simulated",
+    "source_status",
+    "raw",
+    "content_hash",
 )
 _INSERT_COLUMNS = ("source_id", *SOURCE_COLUMNS, "imported_at", "status", "updated_at")
 _INSERT_SQL = (
@@ -61,16 +85,37 @@ def content_hash(raw: str) -> str:
 def _source_values(alert: Alert, digest: str) -> tuple:
     techniques = ",".join(dict.fromkeys((*alert.techniques, *alert.sub_techniques)))
     return (
-        alert.source_format, alert.system_alert_id, alert.alert_type, alert.alert_display_name,
-        alert.description, alert.severity.value, alert.severity.rank,
-        ",".join(i.value for i in alert.intent), alert.start_time_utc, alert.end_time_utc,
-        alert.time_generated_utc, alert.processing_end_time_utc, alert.compromised_entity,
-        alert.resource_id, _dumps(alert.remediation_steps), _dumps(alert.extended_properties),
-        _dumps(alert.extended_links), _dumps(alert.supporting_evidence),
-        _dumps(alert.resource_identifiers), alert.correlation_key, int(alert.is_incident),
-        alert.product_name, alert.vendor_name, alert.product_component_name, alert.alert_uri,
-        techniques, alert.source_incident_id, int(alert.is_simulated), alert.status.value,
-        alert.raw, digest,
+        alert.source_format,
+        alert.system_alert_id,
+        alert.alert_type,
+        alert.alert_display_name,
+        alert.description,
+        alert.severity.value,
+        alert.severity.rank,
+        ",".join(i.value for i in alert.intent),
+        alert.start_time_utc,
+        alert.end_time_utc,
+        alert.time_generated_utc,
+        alert.processing_end_time_utc,
+        alert.compromised_entity,
+        alert.resource_id,
+        _dumps(alert.remediation_steps),
+        _dumps(alert.extended_properties),
+        _dumps(alert.extended_links),
+        _dumps(alert.supporting_evidence),
+        _dumps(alert.resource_identifiers),
+        alert.correlation_key,
+        int(alert.is_incident),
+        alert.product_name,
+        alert.vendor_name,
+        alert.product_component_name,
+        alert.alert_uri,
+        techniques,
+        alert.source_incident_id,
+        int(alert.is_simulated),
+        alert.status.value,
+        alert.raw,
+        digest,
     )
 
 
@@ -91,8 +136,9 @@ def upsert_alerts(conn: sqlite3.Connection, alerts: Sequence[Alert]) -> UpsertRe
             digest = content_hash(alert.raw)
             found = existing.get(alert.source_id)
             if found is None:
-                inserts.append((alert.source_id, *_source_values(alert, digest), now,
-                                alert.status.value, now))
+                inserts.append(
+                    (alert.source_id, *_source_values(alert, digest), now, alert.status.value, now)
+                )
                 existing[alert.source_id] = (-1, digest)  # later in-batch copies: unchanged
                 touched.append(alert)
                 fresh.append(alert.source_id)
@@ -153,8 +199,9 @@ def _write_children(conn: sqlite3.Connection, alerts: list[Alert], ids: dict[str
         aid = ids[alert.source_id]
         keyed = {(e.type.value, e.key): e.display for e in alert.entities if e.key is not None}
         links.extend((aid, entity_ids[k]) for k in keyed)
-        techniques.extend((aid, t) for t in dict.fromkeys((*alert.techniques,
-                                                           *alert.sub_techniques)))
+        techniques.extend(
+            (aid, t) for t in dict.fromkeys((*alert.techniques, *alert.sub_techniques))
+        )
         fts.append((aid, alert.alert_display_name, alert.description, " ".join(keyed.values())))
     conn.executemany("INSERT OR IGNORE INTO alert_entities VALUES (?, ?)", links)
     conn.executemany("INSERT OR IGNORE INTO alert_techniques VALUES (?, ?)", techniques)

@@ -12,8 +12,9 @@ from tui.model.clock import utcnow
 GENESIS = "0" * 64
 
 
-def _digest(prev_hash: str, at: str, actor: str, action: str, target: str, before: str,
-            after: str) -> str:
+def _digest(
+    prev_hash: str, at: str, actor: str, action: str, target: str, before: str, after: str
+) -> str:
     payload = "\x1f".join((prev_hash, at, actor, action, target, before, after))
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -40,8 +41,17 @@ def record(
     conn.execute(
         "INSERT INTO audit_log (at, actor, action, target_type, target_id, before, after,"
         " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (at, actor, action, target_type, str(target_id), before_json, after_json, prev_hash,
-         digest),
+        (
+            at,
+            actor,
+            action,
+            target_type,
+            str(target_id),
+            before_json,
+            after_json,
+            prev_hash,
+            digest,
+        ),
     )
 
 
@@ -67,7 +77,12 @@ def history(conn: sqlite3.Connection, target_type: str, target_id: object) -> li
         (target_type, str(target_id)),
     ).fetchall()
     return [
-        {"at": at, "actor": actor, "action": action, "before": json.loads(b),
-         "after": json.loads(a)}
+        {
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "before": json.loads(b),
+            "after": json.loads(a),
+        }
         for at, actor, action, b, a in rows
     ]

@@ -51,7 +51,9 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA temp_store = MEMORY")
 
 
-def connect(path: str | Path, *, migrate: bool = True, readonly: bool = False) -> sqlite3.Connection:
+def connect(
+    path: str | Path, *, migrate: bool = True, readonly: bool = False
+) -> sqlite3.Connection:
     """Open the database, create or migrate it, and refuse one written by a newer threatdesk."""
     path = Path(path)
     if readonly:
