@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     INFORMATIONAL = "Informational"
     LOW = "Low"
     MEDIUM = "Medium"
@@ -44,7 +44,7 @@ _SEVERITY_ALIASES = {
 }
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     ACTIVE = "Active"
     IN_PROGRESS = "InProgress"
     RESOLVED = "Resolved"
@@ -73,7 +73,7 @@ _STATUS_ALIASES = {
 }
 
 
-class Classification(str, Enum):
+class Classification(StrEnum):
     TRUE_POSITIVE = "TruePositive"
     BENIGN_POSITIVE = "BenignPositive"
     FALSE_POSITIVE = "FalsePositive"
@@ -89,7 +89,7 @@ class Classification(str, Enum):
         }[self]
 
 
-class Intent(str, Enum):
+class Intent(StrEnum):
     """The kill-chain intents of Defender for Cloud, in kill-chain order."""
 
     UNKNOWN = "Unknown"
@@ -144,7 +144,7 @@ _INTENT_ALIASES |= {
 KILL_CHAIN: tuple[Intent, ...] = tuple(Intent)
 
 
-class EntityType(str, Enum):
+class EntityType(StrEnum):
     HOST = "host"
     ACCOUNT = "account"
     IP = "ip"

@@ -156,7 +156,7 @@ class Store:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
-        self.conn  # open (and migrate) now, so errors surface at start-up
+        _ = self.conn  # open (and migrate) now, so errors surface at start-up
 
     @property
     def conn(self) -> sqlite3.Connection:
