@@ -123,6 +123,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise _busy(exc) from exc
     try:
         yield conn
+    except sqlite3.OperationalError as exc:
+        conn.execute("ROLLBACK")
+        raise _busy(exc) from exc
     except BaseException:
         conn.execute("ROLLBACK")
         raise
