@@ -23,6 +23,13 @@ def reports_dir() -> Path:
     return user_data_path(APP) / "reports"
 
 
+def data_dir() -> Path:
+    """Shipped data (catalogs, demo scenarios): `tui/data` when installed, `data/` in a checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "data"
+    return installed if installed.is_dir() else package.parent / "data"
+
+
 def default_config_path() -> Path:
     return user_config_path(APP) / "config.toml"
 
