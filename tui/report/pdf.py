@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fpdf import FPDF, FontFace, ResourceAccessPolicy
 from fpdf.enums import Align, TableBordersLayout, TableCellFillMode, WrapMode, XPos, YPos
+from fpdf.table import Row
 
 from tui.model.text import visible
 from tui.report.model import Bullets, Cell, Facts, Link, Paragraph, Report, Section, Table, Tlp
@@ -295,7 +296,7 @@ class _ReportPdf(FPDF):
                     family = MONO if index in block.mono else SANS
                     self._table_cell(row, cell, family, widths[index])
 
-    def _table_cell(self, row, cell: Cell, family: str, width: float) -> None:  # noqa: ANN001
+    def _table_cell(self, row: Row, cell: Cell, family: str, width: float) -> None:
         limit = self._cell_limit(width, TABLE_PT, mono=family == MONO)
         style = FontFace(family=family) if family == MONO else None
         if isinstance(cell, Link) and trusted_link(cell.url):

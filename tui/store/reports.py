@@ -127,7 +127,7 @@ def alert_techniques(conn: sqlite3.Connection, alert_ids: Sequence[int]) -> dict
 
 
 def alert_indicators(conn: sqlite3.Connection, alert_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """IOC entities (IPs, domains, URLs, file hashes) of these alerts, with the alerts showing each."""
+    """IOC entities (IPs, domains, URLs, file hashes) of these alerts, and where each was seen."""
     found: dict[int, dict[str, Any]] = {}
     types = _marks(IOC_TYPES)
     for chunk in _chunks(list(alert_ids)):
