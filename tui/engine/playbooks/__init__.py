@@ -1,0 +1,29 @@
+"""Playbooks: webhook and command responses to an alert or incident, by hand or automatic."""
+
+from tui.engine.playbooks.definitions import Playbook, PlaybookError, load_playbooks
+from tui.engine.playbooks.payload import Target, TargetNotFoundError
+from tui.engine.playbooks.runner import (
+    Preview,
+    ReadOnlyError,
+    preview_payload,
+    retry_run,
+    run_playbook,
+)
+from tui.store.playbooks import Run, RunInProgressError, get_run, list_runs
+
+__all__ = [
+    "Playbook",
+    "PlaybookError",
+    "Preview",
+    "ReadOnlyError",
+    "Run",
+    "RunInProgressError",
+    "Target",
+    "TargetNotFoundError",
+    "get_run",
+    "list_runs",
+    "load_playbooks",
+    "preview_payload",
+    "retry_run",
+    "run_playbook",
+]
