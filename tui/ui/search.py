@@ -1,0 +1,60 @@
+"""Search as you type: FTS5 finds candidates, rapidfuzz ranks them, so typos still find things.
+
+Two candidate sources: word prefixes through FTS5 (a typo past the third letter still matches),
+and titles close to the query by fuzzy score (a typo anywhere in a title). Ranking scores the
+visible title, entities and resource against the query.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from array import array
+from collections.abc import Callable
+
+from rapidfuzz import fuzz, process
+
+from tui.model import visible
+from tui.store.alert_list import Candidate, ListFilter, search_candidates, title_candidates
+
+MIN_SCORE = 55
+TITLE_MATCHES = 8
+
+
+def _score(query: str, c: Candidate) -> float:
+    title = fuzz.WRatio(query, visible(c.title), processor=str.lower)
+    others = max(
+        fuzz.partial_ratio(query, visible(c.entities), processor=str.lower),
+        fuzz.partial_ratio(query, c.resource, processor=str.lower),
+    )
+    return max(title, others * 0.95)
+
+
+def search(
+    conn: sqlite3.Connection,
+    query: str,
+    f: ListFilter,
+    titles: list[str],
+    cancelled: Callable[[], bool] = lambda: False,
+) -> array:
+    """Alert ids for `query`, best match first (newest first among equals)."""
+    query = visible(query).strip()
+    if not query:
+        return array("q")
+    found = {c.id: c for c in search_candidates(conn, query, f)}
+    close = process.extract(
+        query,
+        [visible(t) for t in titles],
+        scorer=fuzz.WRatio,
+        processor=str.lower,
+        limit=TITLE_MATCHES,
+        score_cutoff=80,
+    )
+    if cancelled():
+        return array("q")
+    for c in title_candidates(conn, [titles[i] for _t, _s, i in close], f):
+        found.setdefault(c.id, c)
+    if cancelled():
+        return array("q")
+    scored = [(s, c.id) for c in found.values() if (s := _score(query, c)) >= MIN_SCORE]
+    scored.sort(reverse=True)
+    return array("q", [cid for _s, cid in scored])
