@@ -125,41 +125,47 @@ def upsert_alerts(conn: sqlite3.Connection, alerts: Sequence[Alert]) -> UpsertRe
     A re-imported alert whose raw record is unchanged is left alone; a changed one gets its
     source fields, entities, techniques and search text refreshed, never its triage.
     """
-    result = UpsertResult(new_ids=[])
     if not alerts:
-        return result
-    now = utcnow()
+        return UpsertResult(new_ids=[])
     with transaction(conn):
-        existing = _existing(conn, [a.source_id for a in alerts])
-        inserts, updates, touched, fresh = [], [], [], []
-        for alert in alerts:
-            digest = content_hash(alert.raw)
-            found = existing.get(alert.source_id)
-            if found is None:
-                inserts.append(
-                    (alert.source_id, *_source_values(alert, digest), now, alert.status.value, now)
-                )
-                existing[alert.source_id] = (-1, digest)  # later in-batch copies: unchanged
-                touched.append(alert)
-                fresh.append(alert.source_id)
-                result.new += 1
-            elif found[1] == digest:
-                result.unchanged += 1
-            else:
-                updates.append((*_source_values(alert, digest), now, found[0]))
-                existing[alert.source_id] = (found[0], digest)
-                touched.append(alert)
-                result.updated += 1
-        conn.executemany(_INSERT_SQL, inserts)
-        conn.executemany(_UPDATE_SQL, updates)
-        ids = _ids(conn, [a.source_id for a in touched])
-        updated_ids = [(row[-1],) for row in updates]
-        if updated_ids:
-            conn.executemany("DELETE FROM alert_entities WHERE alert_id = ?", updated_ids)
-            conn.executemany("DELETE FROM alert_techniques WHERE alert_id = ?", updated_ids)
-            conn.executemany("DELETE FROM alerts_fts WHERE rowid = ?", updated_ids)
-        _write_children(conn, touched, ids)
-        result.new_ids = [ids[sid] for sid in fresh]
+        return write_alerts(conn, alerts)
+
+
+def write_alerts(conn: sqlite3.Connection, alerts: Sequence[Alert]) -> UpsertResult:
+    """`upsert_alerts` inside the caller's write transaction (the import adds its quarantine
+    rows and counters to the same transaction)."""
+    result = UpsertResult(new_ids=[])
+    now = utcnow()
+    existing = _existing(conn, [a.source_id for a in alerts])
+    inserts, updates, touched, fresh = [], [], [], []
+    for alert in alerts:
+        digest = content_hash(alert.raw)
+        found = existing.get(alert.source_id)
+        if found is None:
+            inserts.append(
+                (alert.source_id, *_source_values(alert, digest), now, alert.status.value, now)
+            )
+            existing[alert.source_id] = (-1, digest)  # later in-batch copies: unchanged
+            touched.append(alert)
+            fresh.append(alert.source_id)
+            result.new += 1
+        elif found[1] == digest:
+            result.unchanged += 1
+        else:
+            updates.append((*_source_values(alert, digest), now, found[0]))
+            existing[alert.source_id] = (found[0], digest)
+            touched.append(alert)
+            result.updated += 1
+    conn.executemany(_INSERT_SQL, inserts)
+    conn.executemany(_UPDATE_SQL, updates)
+    ids = _ids(conn, [a.source_id for a in touched])
+    updated_ids = [(row[-1],) for row in updates]
+    if updated_ids:
+        conn.executemany("DELETE FROM alert_entities WHERE alert_id = ?", updated_ids)
+        conn.executemany("DELETE FROM alert_techniques WHERE alert_id = ?", updated_ids)
+        conn.executemany("DELETE FROM alerts_fts WHERE rowid = ?", updated_ids)
+    _write_children(conn, touched, ids)
+    result.new_ids = [ids[sid] for sid in fresh]
     return result
 
 
@@ -211,10 +217,13 @@ def _write_children(conn: sqlite3.Connection, alerts: list[Alert], ids: dict[str
 
 
 def _entity_ids(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> dict[tuple, int]:
+    """Ids of (type, key) pairs, a few thousand per query instead of one query each."""
     found = {}
-    for type_, key in keys:
-        row = conn.execute(
-            "SELECT id FROM entities WHERE type = ? AND key = ?", (type_, key)
-        ).fetchone()
-        found[(type_, key)] = row[0]
+    for chunk in _chunks(keys, 5000):
+        values = ",".join("(?, ?)" for _ in chunk)
+        params = [part for pair in chunk for part in pair]
+        for eid, type_, key in conn.execute(
+            f"SELECT id, type, key FROM entities WHERE (type, key) IN (VALUES {values})", params
+        ):
+            found[(type_, key)] = eid
     return found

@@ -1,0 +1,183 @@
+"""Typed, bounded access to the fields of an untrusted record, shared by every adapter.
+
+Every getter raises RecordError with the field's source name and the reason, so a quarantined
+record says exactly what was wrong with it (SECURITY.md case 24).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from tui.ingest.errors import RecordError
+from tui.model import Intent, Severity, Status
+
+MAX_ID_CHARS = 512
+MAX_NAME_CHARS = 1024  # titles, alert types, entity names
+MAX_TEXT_CHARS = 65_536  # descriptions, remediation steps
+
+_TIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?\s*(Z|z|[+-]\d{2}:?\d{2})?"
+)
+_UTC_SUFFIXES = frozenset({None, "Z", "z", "+00:00", "+0000", "-00:00"})
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Ids are keys, file names in exports and URL path parts elsewhere: no control characters,
+# no whitespace, no path traversal.
+_ID_CHARS = re.compile(r"[^\s\x00-\x1f\x7f-\x9f]+")
+TECHNIQUE = re.compile(r"T\d{4}(?:\.\d{3})?")
+
+
+def type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
+        type(value), "number"
+    )
+
+
+def text(record: dict, key: str, *, limit: int = MAX_NAME_CHARS, required: bool = False) -> str:
+    """A string field ('' when absent or null), at most `limit` characters."""
+    value = record.get(key)
+    if value is None or value == "":
+        if required:
+            raise RecordError(f"missing {key}")
+        return ""
+    if not isinstance(value, str):
+        raise RecordError(f"{key} must be a string, got {type_name(value)}")
+    if len(value) > limit:
+        raise RecordError(f"{key} is {len(value):,} characters long (limit {limit:,})")
+    return value
+
+
+def scalar_text(record: dict, key: str, *, limit: int = MAX_NAME_CHARS) -> str:
+    """A string field that some exporters write as a number (ids, ports, process ids)."""
+    value = record.get(key)
+    if isinstance(value, int | float):  # bool is an int too
+        return str(value)
+    return text(record, key, limit=limit)
+
+
+def identifier(record: dict, key: str) -> str:
+    """The record's primary key: a non-empty string without controls, spaces or '..' segments."""
+    value = record.get(key)
+    if value is None or value == "":
+        raise RecordError(f"missing {key}")
+    if not isinstance(value, str):
+        raise RecordError(f"{key} must be a string, got {type_name(value)}")
+    if len(value) > MAX_ID_CHARS:
+        raise RecordError(f"{key} is {len(value):,} characters long (limit {MAX_ID_CHARS})")
+    if not _ID_CHARS.fullmatch(value):
+        raise RecordError(f"{key} contains whitespace or control characters")
+    if ".." in re.split(r"[/\\]", value):
+        raise RecordError(f"{key} {value!r} contains a '..' path segment")
+    return value
+
+
+def obj(record: dict, key: str) -> dict:
+    value = record.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise RecordError(f"{key} must be an object, got {type_name(value)}")
+    return value
+
+
+def array(record: dict, key: str) -> list:
+    value = record.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise RecordError(f"{key} must be an array, got {type_name(value)}")
+    return value
+
+
+def flag(record: dict, key: str) -> bool:
+    value = record.get(key)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", ""):
+        return value.strip().lower() == "true"
+    raise RecordError(f"{key} must be a boolean, got {type_name(value)}")
+
+
+def iso_time(value: object, key: str) -> str:
+    """Normalize an ISO 8601 time (any offset, up to 9 fractional digits) or epoch
+    milliseconds to the store's fixed-width UTC form."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            when = _EPOCH + timedelta(milliseconds=value)
+        except OverflowError:
+            raise RecordError(f"{key} {value!r} is out of range") from None
+        return _format(when)
+    if not isinstance(value, str):
+        raise RecordError(f"{key} must be a time, got {type_name(value)}")
+    match = _TIME.fullmatch(value.strip())
+    if match is None:
+        raise RecordError(f"{key} {value[:64]!r} is not an ISO 8601 time")
+    date, clock, fraction, offset = match.groups()
+    micros = (fraction or "").ljust(6, "0")[:6]
+    try:
+        when = datetime.fromisoformat(f"{date}T{clock}")
+        if offset not in _UTC_SUFFIXES:
+            sign = 1 if offset[0] == "+" else -1
+            digits = offset[1:].replace(":", "")
+            when -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            return _format(when, micros)
+    except (ValueError, OverflowError):
+        raise RecordError(f"{key} {value[:64]!r} is not a valid date and time") from None
+    return f"{date}T{clock}.{micros}Z"
+
+
+def _format(when: datetime, micros: str | None = None) -> str:
+    micros = micros if micros is not None else f"{when.microsecond:06d}"
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + micros + "Z"
+
+
+def time_field(record: dict, key: str, *, required: bool = True, default: str = "") -> str:
+    value = record.get(key)
+    if value is None or value == "":
+        if required:
+            raise RecordError(f"missing {key}")
+        return default
+    return iso_time(value, key)
+
+
+def severity(value: object, key: str) -> Severity:
+    try:
+        return Severity.parse(value)
+    except ValueError:
+        raise RecordError(f"{key} {str(value)[:64]!r} is not a known severity") from None
+
+
+def status(value: object, key: str) -> Status:
+    if value is None or value == "":
+        return Status.ACTIVE
+    try:
+        return Status.parse(value)
+    except ValueError:
+        raise RecordError(f"{key} {str(value)[:64]!r} is not a known status") from None
+
+
+def intents(names: list[str]) -> tuple[Intent, ...]:
+    """Known kill-chain intents, in kill-chain order; unknown names are ignored."""
+    found = {i for i in (Intent.parse(n) for n in names if n) if i and i is not Intent.UNKNOWN}
+    return tuple(i for i in Intent if i in found)
+
+
+def split_list(value: object, key: str) -> list[str]:
+    """A list of strings given as an array or a comma-separated string."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise RecordError(f"{key} must be a list of strings, got {type_name(value)}")
+
+
+def techniques(values: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(techniques, sub-techniques) from ATT&CK ids; a sub-technique implies its parent."""
+    found = [v.strip().upper() for v in values if TECHNIQUE.fullmatch(v.strip().upper())]
+    subs = tuple(dict.fromkeys(v for v in found if "." in v))
+    parents = tuple(dict.fromkeys([*(v for v in found if "." not in v), *(s[:5] for s in subs)]))
+    return parents, subs
