@@ -1,0 +1,327 @@
+"""SQL of suppression rules: the rules table, entity candidates, dismissal and reactivation.
+
+Id lists travel as one JSON array bound to `json_each(?)`, so a 100k-id set is one statement
+rather than 100k parameters.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+
+from tui.store.db import ConflictError, StoreError
+
+OPEN_STATUSES = ("Active", "InProgress")
+RULE_COLUMNS = (
+    "id",
+    "name",
+    "alert_type",
+    "reason",
+    "comment",
+    "state",
+    "expiration_date_utc",
+    "conditions",
+    "extra",
+    "arm_id",
+    "last_modified_utc",
+    "author",
+    "modified_by",
+    "created_at",
+    "hits",
+    "last_hit_utc",
+    "deleted_at",
+    "version",
+)
+_EDITABLE = (
+    "name",
+    "alert_type",
+    "reason",
+    "comment",
+    "state",
+    "expiration_date_utc",
+    "conditions",
+    "extra",
+    "arm_id",
+    "last_modified_utc",
+    "modified_by",
+)
+_SELECT_RULES = f"SELECT {', '.join(RULE_COLUMNS)} FROM suppression_rules"
+ALERT_SUMMARY_COLUMNS = (
+    "id",
+    "start_time_utc",
+    "severity",
+    "status",
+    "alert_type",
+    "alert_display_name",
+    "compromised_entity",
+)
+
+
+def _ids_json(ids: Iterable[int]) -> str:
+    return orjson.dumps(list(ids)).decode()
+
+
+def _rules(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    return [dict(zip(RULE_COLUMNS, row, strict=True)) for row in cursor]
+
+
+# ---- rules ----------------------------------------------------------------------------------
+
+
+def rule_rows(conn: sqlite3.Connection, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+    where = "" if include_deleted else " WHERE deleted_at IS NULL"
+    return _rules(conn.execute(f"{_SELECT_RULES}{where} ORDER BY name COLLATE NOCASE"))
+
+
+def rule_row(
+    conn: sqlite3.Connection, *, rule_id: int | None = None, name: str | None = None
+) -> dict[str, Any] | None:
+    """A rule by id (deleted ones too) or by name (live ones only)."""
+    if rule_id is not None:
+        found = _rules(conn.execute(f"{_SELECT_RULES} WHERE id = ?", (rule_id,)))
+    else:
+        found = _rules(
+            conn.execute(
+                f"{_SELECT_RULES} WHERE name = ? COLLATE NOCASE AND deleted_at IS NULL", (name,)
+            )
+        )
+    return found[0] if found else None
+
+
+def active_rule_rows(conn: sqlite3.Connection, now: str) -> list[dict[str, Any]]:
+    """Enabled, undeleted rules whose expiration date has not passed."""
+    return _rules(
+        conn.execute(
+            f"{_SELECT_RULES} WHERE state = 'Enabled' AND deleted_at IS NULL"
+            " AND (expiration_date_utc = '' OR expiration_date_utc > ?) ORDER BY id",
+            (now,),
+        )
+    )
+
+
+def insert_rule(conn: sqlite3.Connection, values: dict[str, Any]) -> int:
+    columns = [*_EDITABLE, "author", "created_at"]
+    try:
+        cur = conn.execute(
+            f"INSERT INTO suppression_rules ({', '.join(columns)})"
+            f" VALUES ({', '.join('?' * len(columns))})",
+            [values[c] for c in columns],
+        )
+    except sqlite3.IntegrityError:
+        raise StoreError(f"a rule named {values['name']!r} already exists") from None
+    return int(cur.lastrowid)
+
+
+def update_rule(
+    conn: sqlite3.Connection, rule_id: int, values: dict[str, Any], expected_version: int
+) -> int:
+    """Write an edit made on `expected_version`; return the new version or raise ConflictError."""
+    sets = ", ".join(f"{c} = ?" for c in _EDITABLE)
+    try:
+        cur = conn.execute(
+            f"UPDATE suppression_rules SET {sets}, version = version + 1"
+            " WHERE id = ? AND version = ? AND deleted_at IS NULL",
+            [*(values[c] for c in _EDITABLE), rule_id, expected_version],
+        )
+    except sqlite3.IntegrityError:
+        raise StoreError(f"a rule named {values['name']!r} already exists") from None
+    if cur.rowcount != 1:
+        raise _conflict(conn, rule_id, expected_version)
+    return expected_version + 1
+
+
+def mark_deleted(
+    conn: sqlite3.Connection, rule_id: int, expected_version: int, actor: str, now: str
+) -> None:
+    cur = conn.execute(
+        "UPDATE suppression_rules SET deleted_at = ?, state = 'Disabled', modified_by = ?,"
+        " last_modified_utc = ?, version = version + 1"
+        " WHERE id = ? AND version = ? AND deleted_at IS NULL",
+        (now, actor, now, rule_id, expected_version),
+    )
+    if cur.rowcount != 1:
+        raise _conflict(conn, rule_id, expected_version)
+
+
+def _conflict(conn: sqlite3.Connection, rule_id: int, expected_version: int) -> StoreError:
+    row = rule_row(conn, rule_id=rule_id)
+    if row is None:
+        return StoreError(f"suppression rule {rule_id} does not exist")
+    if row["deleted_at"]:
+        return ConflictError(
+            f"rule {row['name']!r} was deleted by {row['modified_by']} at {row['deleted_at']}"
+        )
+    return ConflictError(
+        f"rule {row['name']!r} was changed by {row['modified_by']} at "
+        f"{row['last_modified_utc']} (version {row['version']}, you edited version "
+        f"{expected_version}): reload it and edit again"
+    )
+
+
+def record_hits(conn: sqlite3.Connection, rule_id: int, count: int, now: str) -> None:
+    conn.execute(
+        "UPDATE suppression_rules SET hits = hits + ?, last_hit_utc = ? WHERE id = ?",
+        (count, now, rule_id),
+    )
+
+
+# ---- matching -------------------------------------------------------------------------------
+
+
+def entity_candidates(
+    conn: sqlite3.Connection,
+    entity_type: str,
+    *,
+    keys: Sequence[str] = (),
+    prefixes: Sequence[str] = (),
+    needle: str = "",
+    needle_column: str = "display",
+    with_data: bool = False,
+) -> list[tuple[int, str, str, str | None]]:
+    """(id, key, display, data JSON or None) of entities of one type that may match.
+
+    `keys`/`prefixes` narrow by strong key through the (type, key) index; `needle` keeps rows
+    whose `needle_column`, lower-cased like `ascii_lower`, contains it.
+    """
+    data = "data" if with_data else "NULL"
+    select = f"SELECT id, key, display, {data} FROM entities WHERE type = ?"
+    if keys or prefixes:
+        rows = conn.execute(
+            f"{select} AND key IN (SELECT value FROM json_each(?))",
+            (entity_type, orjson.dumps(list(keys)).decode()),
+        ).fetchall()
+        for prefix in prefixes:
+            # A key range uses the index; '/' is the character after '.'.
+            rows += conn.execute(
+                f"{select} AND key > ? AND key < ?", (entity_type, prefix, prefix[:-1] + "/")
+            ).fetchall()
+        return rows
+    if needle:
+        column = "key" if needle_column == "key" else "display"
+        return conn.execute(
+            f"{select} AND instr(lower({column}), ?) > 0", (entity_type, needle)
+        ).fetchall()
+    return conn.execute(select, (entity_type,)).fetchall()
+
+
+def alerts_linked_to(conn: sqlite3.Connection, entity_ids: Sequence[int]) -> set[int]:
+    return {
+        row[0]
+        for row in conn.execute(
+            "SELECT alert_id FROM alert_entities"
+            " WHERE entity_id IN (SELECT value FROM json_each(?))",
+            (_ids_json(entity_ids),),
+        )
+    }
+
+
+def filter_alerts(
+    conn: sqlite3.Connection,
+    alert_ids: Iterable[int] | None,
+    alert_type: str | None,
+    *,
+    open_only: bool,
+) -> list[int]:
+    """Ids (ascending) among `alert_ids` (None = all alerts) of `alert_type` (None = any)."""
+    clauses, params = [], []
+    if alert_ids is not None:
+        clauses.append("id IN (SELECT value FROM json_each(?))")
+        params.append(_ids_json(alert_ids))
+    if alert_type is not None:
+        clauses.append("alert_type = ?")
+        params.append(alert_type)
+    if open_only:
+        clauses.append(f"status IN {OPEN_STATUSES!r}")
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    return [row[0] for row in conn.execute(f"SELECT id FROM alerts{where} ORDER BY id", params)]
+
+
+def alert_entity_rows(
+    conn: sqlite3.Connection, alert_ids: Sequence[int]
+) -> list[tuple[int, str, str, str | None, str | None, str | None, str | None]]:
+    """(alert id, alert type, status, entity id, type, key, display, data) of each alert's
+    entities; an alert without entities gives one row of NULL entity columns."""
+    return conn.execute(
+        "SELECT a.id, a.alert_type, a.status, e.id, e.type, e.key, e.display, e.data"
+        " FROM alerts a LEFT JOIN alert_entities ae ON ae.alert_id = a.id"
+        " LEFT JOIN entities e ON e.id = ae.entity_id"
+        " WHERE a.id IN (SELECT value FROM json_each(?))",
+        (_ids_json(alert_ids),),
+    ).fetchall()
+
+
+def risk_counts(conn: sqlite3.Connection, alert_ids: Sequence[int]) -> tuple[int, int]:
+    """(High-severity alerts, alerts inside an open incident) among `alert_ids`."""
+    ids = _ids_json(alert_ids)
+    high = conn.execute(
+        "SELECT count(*) FROM alerts WHERE id IN (SELECT value FROM json_each(?))"
+        " AND severity = 'High'",
+        (ids,),
+    ).fetchone()[0]
+    in_incident = conn.execute(
+        "SELECT count(*) FROM incident_alerts ia JOIN incidents i ON i.id = ia.incident_id"
+        " WHERE ia.alert_id IN (SELECT value FROM json_each(?))"
+        f" AND i.status IN {OPEN_STATUSES!r}",
+        (ids,),
+    ).fetchone()[0]
+    return high, in_incident
+
+
+def alert_summaries(
+    conn: sqlite3.Connection, alert_ids: Sequence[int], limit: int = 200
+) -> list[dict[str, Any]]:
+    """Newest first: the rows a preview or a rule's page lists."""
+    rows = conn.execute(
+        f"SELECT {', '.join(ALERT_SUMMARY_COLUMNS)} FROM alerts"
+        " WHERE id IN (SELECT value FROM json_each(?))"
+        " ORDER BY start_time_utc DESC, id DESC LIMIT ?",
+        (_ids_json(alert_ids), limit),
+    )
+    return [dict(zip(ALERT_SUMMARY_COLUMNS, row, strict=True)) for row in rows]
+
+
+def dismissed_by(conn: sqlite3.Connection, rule_id: int) -> list[int]:
+    """Every alert this rule dismissed that is still dismissed by it."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT id FROM alerts WHERE suppressed_by_rule = ? ORDER BY id", (rule_id,)
+        )
+    ]
+
+
+# ---- effect ---------------------------------------------------------------------------------
+
+
+def dismiss(
+    conn: sqlite3.Connection,
+    alert_ids: Sequence[int],
+    rule_id: int,
+    classification: str,
+    comment: str,
+    now: str,
+) -> list[int]:
+    """Dismiss the still-open alerts among `alert_ids`; return those changed. Closed alerts
+    (an analyst's verdict) are left alone."""
+    rows = conn.execute(
+        "UPDATE alerts SET status = 'Dismissed', suppressed_by_rule = ?, classification = ?,"
+        " classification_comment = ?, version = version + 1, updated_at = ?"
+        f" WHERE id IN (SELECT value FROM json_each(?)) AND status IN {OPEN_STATUSES!r}"
+        " RETURNING id",
+        (rule_id, classification, comment, now, _ids_json(alert_ids)),
+    ).fetchall()
+    return sorted(row[0] for row in rows)
+
+
+def reactivate(conn: sqlite3.Connection, rule_id: int, now: str) -> list[int]:
+    """Reopen the alerts still dismissed by this rule; return them."""
+    rows = conn.execute(
+        "UPDATE alerts SET status = 'Active', suppressed_by_rule = NULL, classification = '',"
+        " classification_comment = '', version = version + 1, updated_at = ?"
+        " WHERE suppressed_by_rule = ? AND status = 'Dismissed' RETURNING id",
+        (now, rule_id),
+    ).fetchall()
+    return sorted(row[0] for row in rows)
