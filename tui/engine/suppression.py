@@ -297,15 +297,23 @@ class SaveResult:
 
 
 def save_rule(
-    store: Store, rule: Rule, *, apply_existing: bool, actor: str | None = None
+    store: Store,
+    rule: Rule,
+    *,
+    apply_existing: bool,
+    actor: str | None = None,
+    keep_modified_time: bool = False,
 ) -> SaveResult:
     """Create (rule.id None) or update a rule, optionally dismissing its existing matches in the
-    same transaction. An update made on a stale version raises ConflictError."""
+    same transaction. An update made on a stale version raises ConflictError.
+    `keep_modified_time` keeps an imported rule's lastModifiedUtc so export round-trips."""
     validate(rule)
     actor = actor or current_user()
     now = utcnow()
     conn = store.conn
-    values = _row_values(rule, actor, now) | {"last_modified_utc": now}
+    values = _row_values(rule, actor, now)
+    if not keep_modified_time:
+        values["last_modified_utc"] = now
     with transaction(conn):
         if rule.id is None:
             rule_id = db.insert_rule(conn, values)
@@ -344,18 +352,21 @@ def import_rules(
     out = []
     for rule in rules:
         existing = db.rule_row(store.conn, name=rule.name)
-        if existing is None:
-            out.append((save_rule(store, rule, apply_existing=apply_existing, actor=actor), True))
-        else:
-            update = rule.with_changes(
+        if existing is not None:
+            rule = rule.with_changes(
                 id=existing["id"],
                 version=existing["version"],
                 author=existing["author"],
                 created_at=existing["created_at"],
             )
-            out.append(
-                (save_rule(store, update, apply_existing=apply_existing, actor=actor), False)
-            )
+        result = save_rule(
+            store,
+            rule,
+            apply_existing=apply_existing,
+            actor=actor,
+            keep_modified_time=bool(rule.last_modified_utc),
+        )
+        out.append((result, existing is None))
     return out
 
 
