@@ -3,8 +3,10 @@
 from tui.engine.playbooks.definitions import Playbook, PlaybookError, load_playbooks
 from tui.engine.playbooks.payload import Target, TargetNotFoundError
 from tui.engine.playbooks.runner import (
+    READONLY_MESSAGE,
     Preview,
     ReadOnlyError,
+    outcome_line,
     preview_payload,
     retry_run,
     run_playbook,
@@ -12,6 +14,7 @@ from tui.engine.playbooks.runner import (
 from tui.store.playbooks import Run, RunInProgressError, get_run, list_runs
 
 __all__ = [
+    "READONLY_MESSAGE",
     "Playbook",
     "PlaybookError",
     "Preview",
@@ -23,6 +26,7 @@ __all__ = [
     "get_run",
     "list_runs",
     "load_playbooks",
+    "outcome_line",
     "preview_payload",
     "retry_run",
     "run_playbook",

@@ -28,6 +28,8 @@ from tui.store.playbooks import (
     start_run,
 )
 
+READONLY_MESSAGE = "read-only mode: playbooks cannot be triggered"
+
 
 class ReadOnlyError(PlaybookError):
     pass
@@ -46,6 +48,20 @@ class Preview:
     def header_lines(self) -> list[str]:
         """Header templates as configured: `${env:X}` placeholders, never secret values."""
         return [f"{name}: {template}" for name, template in self.playbook.headers]
+
+
+def outcome_line(run: Run) -> str:
+    """How a run ended, in one line: status, HTTP status or exit code, duration, truncation."""
+    parts = [run.status]
+    if run.http_status is not None:
+        parts.append(f"HTTP {run.http_status}")
+    if run.exit_code is not None:
+        parts.append(f"exit {run.exit_code}")
+    if run.duration_ms is not None:
+        parts.append(f"{run.duration_ms} ms")
+    if run.truncated:
+        parts.append("output truncated")
+    return ", ".join(parts)
 
 
 def preview_payload(store: Store, config: Config, name: str, target: Target) -> Preview:
@@ -127,7 +143,7 @@ def run_automatic(
 
 def _refuse_readonly(store: Store, readonly: bool) -> None:
     if readonly or store.readonly:
-        raise ReadOnlyError("read-only mode: playbooks cannot be triggered")
+        raise ReadOnlyError(READONLY_MESSAGE)
 
 
 def _new_run(
