@@ -81,7 +81,7 @@ class Paragraph:
 class Facts:
     """Label/value pairs, e.g. aliases, sponsor, first seen."""
 
-    rows: list[tuple[str, str]]
+    rows: list[tuple[str, Cell]]
 
 
 @dataclass(slots=True)
@@ -105,6 +105,18 @@ class Section:
     title: str
     blocks: list[Block] = field(default_factory=list)
     level: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a report is made for: an incident or a single alert."""
+
+    kind: str  # "incident" | "alert"
+    id: int
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("incident", "alert"):
+            raise ValueError(f"a report is made for an incident or an alert, not {self.kind!r}")
 
 
 @dataclass(slots=True)

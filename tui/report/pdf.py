@@ -163,7 +163,7 @@ class _ReportPdf(FPDF):
             0,
             10,
             _fit(self._text(report.title, style="B"), 300),
-            wrapmode=WrapMode.CHAR,
+            wrapmode=WrapMode.WORD,
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
         )
@@ -259,7 +259,7 @@ class _ReportPdf(FPDF):
             col_widths=widths,
             first_row_as_headings=False,
             borders_layout=TableBordersLayout.NONE,
-            wrapmode=WrapMode.CHAR,
+            wrapmode=WrapMode.WORD,
             text_align=Align.L,
             v_align="TOP",
             line_height=LINE_MM,
@@ -268,7 +268,7 @@ class _ReportPdf(FPDF):
             for label, value in block.rows:
                 row = table.row()
                 row.cell(self._text(label, style="B"), style=FontFace(emphasis="BOLD"))
-                row.cell(_fit(self._text(value), self._cell_limit(widths[1], BODY_PT)))
+                self._table_cell(row, value, SANS, widths[1], BODY_PT)
 
     def _table(self, block: Table) -> None:
         total = sum(block.widths)
@@ -276,7 +276,7 @@ class _ReportPdf(FPDF):
         self._font(TABLE_PT)
         with self.table(
             col_widths=widths,
-            wrapmode=WrapMode.CHAR,
+            wrapmode=WrapMode.WORD,
             text_align=Align.L,
             v_align="TOP",
             line_height=TABLE_LINE_MM,
@@ -294,10 +294,10 @@ class _ReportPdf(FPDF):
                 row = table.row()
                 for index, cell in enumerate(cells):
                     family = MONO if index in block.mono else SANS
-                    self._table_cell(row, cell, family, widths[index])
+                    self._table_cell(row, cell, family, widths[index], TABLE_PT)
 
-    def _table_cell(self, row: Row, cell: Cell, family: str, width: float) -> None:
-        limit = self._cell_limit(width, TABLE_PT, mono=family == MONO)
+    def _table_cell(self, row: Row, cell: Cell, family: str, width: float, size: float) -> None:
+        limit = self._cell_limit(width, size, mono=family == MONO)
         style = FontFace(family=family) if family == MONO else None
         if isinstance(cell, Link) and trusted_link(cell.url):
             row.cell(_fit(self._text(cell.text, family), limit), style=style, link=cell.url)

@@ -145,26 +145,18 @@ def alert_indicators(conn: sqlite3.Connection, alert_ids: Sequence[int]) -> list
     return sorted(found.values(), key=lambda e: (IOC_TYPES.index(e["type"]), e["key"]))
 
 
-def resources(conn: sqlite3.Connection, resource_ids: Iterable[str]) -> list[dict[str, Any]]:
-    """Inventory rows for these resource ids; ids not in the inventory come back bare."""
-    wanted = sorted({r.lower() for r in resource_ids if r})
-    found: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(wanted):
-        for rid, name, type_, location, group, tags in conn.execute(
-            "SELECT id, name, type, location, resource_group, tags FROM resources"
-            f" WHERE id IN ({_marks(chunk)})",
-            chunk,
-        ):
-            found[rid] = {
-                "id": rid,
-                "name": name,
-                "type": type_,
-                "location": location,
-                "resource_group": group,
-                "tags": _json_dict(tags),
-            }
-    bare = {"name": "", "type": "", "location": "", "resource_group": "", "tags": {}}
-    return [found.get(rid, {"id": rid, **bare}) for rid in wanted]
+def indicators_of(
+    conn: sqlite3.Connection, kind: str, object_id: str, limit: int = 200
+) -> list[tuple[str, str, str]]:
+    """(type, value, indicator name) of imported indicators that indicate a group or campaign."""
+    return conn.execute(
+        "SELECT v.type, v.value, i.name FROM intel_relations r"
+        " JOIN intel_indicators i ON i.id = r.src_id"
+        " JOIN intel_indicator_values v ON v.indicator_id = i.id"
+        " WHERE r.src_kind = 'indicator' AND r.relation = 'indicates'"
+        " AND r.dst_kind = ? AND r.dst_id = ? ORDER BY v.type, v.value LIMIT ?",
+        (kind, object_id, limit),
+    ).fetchall()
 
 
 def record_report(
