@@ -18,8 +18,8 @@ import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
+from tui.intel.iocs import url_host
 from tui.intel.kb import ensure_loaded
 from tui.intel.names import NameHit, NameMatcher
 from tui.model import EntityType
@@ -228,7 +228,7 @@ def _observed_values(entities: list[tuple[int, str, str, str]]) -> list[tuple[st
             values.append(("domain", key.rstrip(".")))
         elif kind == EntityType.URL:
             values.append(("url", key))
-            host = (urlsplit(key).hostname or "").rstrip(".")
+            host = url_host(key)
             if host:
                 values.append(("domain", host))
         elif kind == EntityType.FILE_HASH:

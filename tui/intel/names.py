@@ -19,7 +19,7 @@ from tui.model.text import visible
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\((?:https?://[^)\s]*)\)")
-_CITATION = re.compile(r"\s*\(Citation:[^)]*\)")
+_CITATION = re.compile(r"\s*(?:\(Citation:[^)]*\)|<sup>.*?</sup>)")
 _TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]*")
 _EXECUTABLE = re.compile(
     r"([0-9A-Za-z][0-9A-Za-z_\-]*)\.(?:exe|dll|sys|scr|ps1|psm1|bat|cmd|vbs|js|jar|py|sh|elf|bin)\b",

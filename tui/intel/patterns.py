@@ -120,7 +120,10 @@ def _observable(object_type: str, path: str, value: str) -> tuple[str, str]:
 def _ip(value: str) -> str:
     text = value.strip()
     if "/" in text:
-        network = ipaddress.ip_network(text, strict=False)
+        try:
+            network = ipaddress.ip_network(text, strict=False)
+        except ValueError as exc:
+            raise PatternError(f"not a usable IP address {value!r}") from exc
         if network.num_addresses != 1:
             raise PatternError(f"address ranges are not supported ({text})")
         text = str(network.network_address)

@@ -9,12 +9,11 @@ Strings are stored as data; nothing in a bundle is interpreted beyond its patter
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from tui.config import current_user
 from tui.intel.kb import ensure_loaded
@@ -90,10 +89,16 @@ def _read_bundle(path: Path) -> dict[str, Any]:
         size = path.stat().st_size
         if size > MAX_BUNDLE_BYTES:
             raise BundleError(f"{path}: {size} bytes is larger than the {MAX_BUNDLE_BYTES} limit")
-        data = orjson.loads(path.read_bytes())
+        # The standard parser, not orjson: a lone surrogate in one object must reject that
+        # object (strings are checked field by field), not the whole bundle.
+        data = json.loads(
+            path.read_bytes().decode("utf-8"),
+            parse_constant=_no_constant,
+            object_pairs_hook=_no_duplicates,
+        )
     except OSError as exc:
         raise BundleError(f"{path}: cannot read ({exc.strerror})") from exc
-    except orjson.JSONDecodeError as exc:
+    except (UnicodeDecodeError, ValueError) as exc:
         raise BundleError(f"{path}: not valid JSON ({exc})") from exc
     if not isinstance(data, dict) or data.get("type") != "bundle":
         raise BundleError(f"{path}: not a STIX bundle (top-level 'type' must be 'bundle')")
@@ -102,6 +107,19 @@ def _read_bundle(path: Path) -> dict[str, Any]:
     if not isinstance(data.get("objects"), list):
         raise BundleError(f"{path}: bundle has no 'objects' list")
     return data
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
 
 
 class _Reject(ValueError):
@@ -179,7 +197,7 @@ class _Importer:
         valid_from = _text(obj, "valid_from", required=True)
         try:
             values = parse_pattern(pattern)
-        except (PatternError, ValueError) as exc:
+        except PatternError as exc:
             raise _Reject(f"pattern: {exc}") from exc
         name = _text(obj, "name")
         self.batch.indicators.append(IndicatorRow(obj["id"], name, pattern, valid_from, values))

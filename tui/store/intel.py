@@ -455,6 +455,27 @@ def incident_exists(conn: sqlite3.Connection, incident_id: int) -> bool:
     return found is not None
 
 
+def incident_title(conn: sqlite3.Connection, incident_id: int) -> str:
+    row = conn.execute("SELECT title FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+    return row[0] if row else ""
+
+
+def record_export(
+    conn: sqlite3.Connection, actor: str, incident_id: int, fmt: str, exported: int
+) -> None:
+    """Audit an IOC export: indicators leaving the system are an analyst action."""
+    with transaction(conn):
+        record(
+            conn,
+            actor,
+            "iocs.export",
+            "incident",
+            incident_id,
+            None,
+            {"format": fmt, "indicators": exported},
+        )
+
+
 def incident_classification(conn: sqlite3.Connection, incident_id: int) -> str:
     row = conn.execute(
         "SELECT classification FROM incidents WHERE id = ?", (incident_id,)
