@@ -23,7 +23,11 @@ EXPECTED = (
 def record_format(record: dict) -> str | None:
     """The format a parsed record is in, or None."""
     props = record.get("properties")
-    if isinstance(props, dict) and ("alertType" in props or "alertDisplayName" in props):
+    arm_type = record.get("type")
+    if isinstance(props, dict) and (
+        (isinstance(arm_type, str) and arm_type.lower().endswith("/alerts"))
+        or "alertDisplayName" in props
+    ):
         return "defender"
     if record.get("Type") == "SecurityAlert" or (
         "SystemAlertId" in record and ("AlertName" in record or "AlertType" in record)
@@ -43,7 +47,8 @@ def adapter(name: str) -> ModuleType:
     try:
         return ADAPTERS[name]
     except KeyError:
-        raise FormatError(f"unknown format {name!r}: expected one of {', '.join(ADAPTERS)}") from None
+        known = ", ".join(ADAPTERS)
+        raise FormatError(f"unknown format {name!r}: expected one of {known}") from None
 
 
 def refuse(what: str) -> FormatError:

@@ -25,7 +25,7 @@ def _present(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower() not in PLACEHOLDERS
 
 
-def make(kind: EntityType, display: str, key_value: str | None = None, **data: Any) -> Entity:
+def make(kind: EntityType, display: str, key_value: str | None = None, /, **data: Any) -> Entity:
     key = entity_key(kind, key_value if key_value is not None else display)
     return Entity(type=kind, display=display, key=key, data=data)
 
