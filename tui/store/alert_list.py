@@ -302,7 +302,9 @@ def counts(conn: sqlite3.Connection, f: ListFilter) -> Counts:
         params += a_params
     if grouped or f.incidents_only:
         i_conds, i_params = _incident_where(f)
-        parts.append(f"SELECT i.severity_rank, i.status FROM incidents i{_where(i_conds)}")
+        parts.append(
+            f"SELECT i.severity_rank AS r, i.status AS s FROM incidents i{_where(i_conds)}"
+        )
         params += i_params
     sql = f"SELECT r, s, count(*) FROM ({' UNION ALL '.join(parts)}) GROUP BY r, s"
     for rank, status, n in conn.execute(sql, params):

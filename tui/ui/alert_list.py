@@ -84,6 +84,13 @@ class AlertList(ScrollView, can_focus=True, inherit_bindings=False):
     class RowsLoaded(Message):
         """Rows arrived for the viewport (tests and the details pane wait on it)."""
 
+    class Resized(Message):
+        """The list's width changed: the column titles above it must follow."""
+
+        def __init__(self, header: str) -> None:
+            super().__init__()
+            self.header = header
+
     def __init__(self, store: Store, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.store = store
@@ -156,7 +163,7 @@ class AlertList(ScrollView, can_focus=True, inherit_bindings=False):
             self._load_rows(wanted, self._refetch)
         self._refetch = False
 
-    @work(thread=True, group="rows")
+    @work(thread=True, group="rows", exit_on_error=False)
     def _load_rows(self, keys: list[int], replace: bool) -> None:
         found = rows(self.store.conn, keys)
         self.app.call_from_thread(self._rows_arrived, keys, found, replace)
@@ -198,6 +205,7 @@ class AlertList(ScrollView, can_focus=True, inherit_bindings=False):
     def on_resize(self) -> None:
         self._columns = None
         self.virtual_size = Size(self.size.width, len(self.keys))
+        self.post_message(self.Resized(self.column_header(self.scrollable_content_region.width)))
         self._schedule_fetch()
 
     # --- drawing ---------------------------------------------------------------------------
@@ -268,8 +276,7 @@ class AlertList(ScrollView, can_focus=True, inherit_bindings=False):
         """The column titles, aligned with the rows (plain text: no alert data in it)."""
         cols = Columns(width)
         parts = [
-            " SEV   ",
-            "  ",
+            "  SEV     ",
             "TITLE".ljust(cols.title + 1),
             "RESOURCE".ljust(cols.resource + 1),
             "TIME".ljust(cols.time + 1),

@@ -70,7 +70,7 @@ class AlertsScreen(TriageActions):
         yield Static(id="columns")
         yield AlertList(self.app.store, id="alerts")
         yield Input(id="prompt")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def alert_list(self) -> AlertList:
@@ -81,10 +81,8 @@ class AlertsScreen(TriageActions):
         self.alert_list.focus()
         self.reload(quick=True)
 
-    def on_resize(self) -> None:
-        self.query_one("#columns", Static).update(
-            Text(self.alert_list.column_header(self.size.width), style="bold")
-        )
+    def on_alert_list_resized(self, event: AlertList.Resized) -> None:
+        self.query_one("#columns", Static).update(Text(event.header, style="bold"))
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -94,7 +92,7 @@ class AlertsScreen(TriageActions):
         self._load_counts(self.filter)
         self._show_summary()
 
-    @work(thread=True, exclusive=True, group="keys")
+    @work(thread=True, exclusive=True, group="keys", exit_on_error=False)
     def _load_keys(
         self, f: ListFilter, query: str, expanded: set[int], quick: bool, refresh_rows: bool
     ) -> None:
@@ -139,7 +137,7 @@ class AlertsScreen(TriageActions):
         listing.set_keys(keys, children=children, refresh_rows=refresh_rows)
         self._show_summary()
 
-    @work(thread=True, exclusive=True, group="counts")
+    @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def _load_counts(self, f: ListFilter) -> None:
         found = counts(self.app.store.conn, f)
         if not get_current_worker().is_cancelled:
@@ -167,15 +165,15 @@ class AlertsScreen(TriageActions):
             for sev, label in SEVERITY_HEADER:
                 text.append(f" {label} {c.severity.get(sev, 0):,} ", style=SEVERITY_STYLE[sev])
                 text.append(" ")
-            text.append("│ ")
-            for status in Status:
-                text.append(f"{status.value} {c.status.get(status, 0):,}  ")
-            text.append(f"│ {c.total:,} rows")
+            text.append(f"│ {c.total:,} rows\n")
+            text.append("  ".join(f"{s.value} {c.status.get(s, 0):,}" for s in Status))
         text.append("\n")
         phrases = describe(self.filter)
         if self.search_text:
             shown = len(self.alert_list.keys)
-            text.append(f"search {display(self.search_text, 60)!r}: {shown:,} matches  ", style="bold")
+            text.append(
+                f"search {display(self.search_text, 60)!r}: {shown:,} matches  ", style="bold"
+            )
         text.append("filter: ", style="bold")
         text.append(" · ".join(phrases) if phrases else "none", style="italic")
         marked = len(self.alert_list.marked)
@@ -200,7 +198,9 @@ class AlertsScreen(TriageActions):
         self.alert_list.focus()
 
     def action_search(self) -> None:
-        self._open_prompt("search", self.search_text, "search titles, entities, resources (typos ok)")
+        self._open_prompt(
+            "search", self.search_text, "search titles, entities, resources (typos ok)"
+        )
 
     def action_command(self) -> None:
         self._open_prompt("command", "", ":sev high · :status active · :inc 42 · :q  (:help)")

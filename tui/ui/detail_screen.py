@@ -26,13 +26,13 @@ class AlertDetailScreen(TriageActions):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-scroll"):
             yield Static(Text(f"Loading alert #{self.alert_id}…"), id="detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#detail-scroll").focus()
         self._load()
 
-    @work(thread=True, exclusive=True, group="detail")
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load(self) -> None:
         try:
             found = alert_detail(self.app.store.conn, self.alert_id)

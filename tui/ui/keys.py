@@ -26,7 +26,7 @@ class Key:
 
 
 APP_KEYS = (
-    Key("app.help", "question_mark", "help", "Help: every key"),
+    Key("app.help", "question_mark", "help", "Help"),
     Key("app.quit", "q", "quit", "Quit"),
 )
 
@@ -40,9 +40,9 @@ LIST_KEYS = (
     Key("list.open", "enter", "open", "Open"),
     Key("list.expand", "l,right", "expand", "Expand incident", show=False),
     Key("list.collapse", "h,left", "collapse", "Collapse incident", show=False),
-    Key("list.mark", "space", "mark", "Mark row", palette=False),
+    Key("list.mark", "space", "mark", "Mark row", show=False, palette=False),
     Key("list.search", "slash", "search", "Search"),
-    Key("list.command", "colon", "command", "Command bar"),
+    Key("list.command", "colon", "command", "Command", show=False),
     Key("list.clear", "escape", "clear", "Clear filters", show=False),
     Key("list.sev_high", "1", "severity_floor(3)", "High only", show=False),
     Key("list.sev_medium", "2", "severity_floor(2)", "Medium and above", show=False),
@@ -55,12 +55,12 @@ LIST_KEYS = (
 )
 
 TRIAGE_KEYS = (
-    Key("triage.status", "e", "status", "Set status", changes_data=True),
-    Key("triage.assign", "a", "assign_me", "Assign to me", changes_data=True),
+    Key("triage.status", "e", "status", "Status", changes_data=True),
+    Key("triage.assign", "a", "assign_me", "Assign me", changes_data=True),
     Key("triage.comment", "c", "comment", "Comment", changes_data=True),
-    Key("triage.suppress", "s", "suppress", "Suppress similar", changes_data=True),
-    Key("triage.respond", "t", "trigger_response", "Trigger response", changes_data=True),
-    Key("triage.report", "p", "report", "Threat intelligence report"),
+    Key("triage.suppress", "s", "suppress", "Suppress", changes_data=True),
+    Key("triage.respond", "t", "trigger_response", "Respond", changes_data=True),
+    Key("triage.report", "p", "report", "TI report"),
 )
 
 DETAIL_KEYS = (

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import work
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from tui.config import current_user
 from tui.engine import triage
@@ -59,6 +60,11 @@ class TriageActions(Screen):
             return None
         return True
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A read that failed (database busy, file gone) is reported; the screen stays up."""
+        if event.state is WorkerState.ERROR:
+            self.notify(display(str(event.worker.error), 500), severity="error", markup=False)
+
     # --- status ----------------------------------------------------------------------------
 
     def action_status(self) -> None:
@@ -89,7 +95,7 @@ class TriageActions(Screen):
         question = Text(f"Apply this change to {len(targets)} rows?")
         self.app.push_screen(ConfirmDialog(question), lambda yes: then() if yes else None)
 
-    @work(thread=True, group="triage")
+    @work(thread=True, group="triage", exit_on_error=False)
     def _set_status(
         self, targets: list[TriageTarget], status: Status, closing: Closing | None
     ) -> None:
@@ -117,7 +123,7 @@ class TriageActions(Screen):
         if targets:
             self._confirm_many(targets, lambda: self._assign(targets, current_user()))
 
-    @work(thread=True, group="triage")
+    @work(thread=True, group="triage", exit_on_error=False)
     def _assign(self, targets: list[TriageTarget], owner: str) -> None:
         done, conflicts = 0, []
         for t in targets:
@@ -141,7 +147,7 @@ class TriageActions(Screen):
 
         self.app.push_screen(TextDialog(prompt, "what you found or did"), entered)
 
-    @work(thread=True, group="triage")
+    @work(thread=True, group="triage", exit_on_error=False)
     def _comment(self, targets: list[TriageTarget], body: str) -> None:
         done, failures = 0, []
         for t in targets:
