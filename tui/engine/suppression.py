@@ -452,6 +452,15 @@ _TEXT_FIELDS = {
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 
 
+def target_alert_ids(store: Store, targets: Sequence[tuple[str, int]]) -> list[int]:
+    """The alerts behind a selection of ("alert" | "incident", id) targets."""
+    alerts = {i for kind, i in targets if kind == "alert"}
+    incidents = [i for kind, i in targets if kind == "incident"]
+    if incidents:
+        alerts.update(db.incident_alert_ids(store.conn, incidents))
+    return sorted(alerts)
+
+
 def propose_rule(store: Store, alert_ids: Sequence[int]) -> Rule:
     """The form's starting point for "suppress similar alerts" from the selected alerts: their
     alert type, the entities they all share, and a `similar` condition for command lines or

@@ -46,7 +46,7 @@ from tui.engine.suppression_similar import (
     is_similar,
     shape,
 )
-from tui.model import EntityType, entity_key, visible
+from tui.model import EntityType, display, entity_key, visible
 from tui.model.clock import iso, parse_iso
 
 ARM_TYPE = "Microsoft.Security/alertsSuppressionRules"
@@ -235,6 +235,17 @@ class Rule:
 
     def with_changes(self, **changes: Any) -> Rule:
         return replace(self, **changes)
+
+
+def describe(cond: Condition, limit: int = 120) -> str:
+    """One line for lists and forms, in visible form: `entities.ip.address in 1.2.3.4, ...`."""
+    if cond.op is Op.IN:
+        what = ", ".join(cond.values)
+    elif cond.op is Op.CONTAINS:
+        what = f'"{cond.text}"'
+    else:
+        what = f'"{cond.text}" (≥{cond.threshold})'
+    return display(f"{cond.field} {cond.op.value} {what}", limit)
 
 
 def validate(rule: Rule) -> Rule:

@@ -253,6 +253,17 @@ def alert_entity_rows(
     ).fetchall()
 
 
+def incident_alert_ids(conn: sqlite3.Connection, incident_ids: Sequence[int]) -> list[int]:
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT alert_id FROM incident_alerts"
+            " WHERE incident_id IN (SELECT value FROM json_each(?)) ORDER BY alert_id",
+            (_ids_json(incident_ids),),
+        )
+    ]
+
+
 def risk_counts(conn: sqlite3.Connection, alert_ids: Sequence[int]) -> tuple[int, int]:
     """(High-severity alerts, alerts inside an open incident) among `alert_ids`."""
     ids = _ids_json(alert_ids)
