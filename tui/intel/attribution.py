@@ -31,6 +31,7 @@ MIN_SCORE = 6.0
 IOC_POINTS = 6.0
 GROUP_NAMED_POINTS = 5.0
 FUZZY_FACTOR = 0.7
+GUARDED_FACTOR = 0.5  # a built-in or everyday name seen as `ping.exe`
 DISTINCTIVE_IDF = 2.0  # used by at most ~1 group in 8
 MIN_DISTINCTIVE_TECHNIQUES = 3
 MAX_CANDIDATES = 5
@@ -282,7 +283,7 @@ def _credit_software(
 
 def _score_names(store: Store, weights: _Weights, hits: list[NameHit], scores: _Scores) -> None:
     for hit in hits:
-        factor = 1.0 if hit.exact else FUZZY_FACTOR
+        factor = GUARDED_FACTOR if hit.guarded else 1.0 if hit.exact else FUZZY_FACTOR
         found = display(hit.found, 80)
         detail = hit.alias if hit.alias.casefold() == found.casefold() else f"{hit.alias} ({found})"
         if hit.kind == "group":

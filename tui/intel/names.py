@@ -29,9 +29,12 @@ _EXECUTABLE = re.compile(
 MIN_WORD_LENGTH = 4
 MAX_NGRAM = 3
 
-# Everyday and IT words that are also names of ATT&CK software or activity groups; in free text
-# they are almost always the word, so they count only as an executable name.
+# Everyday words that are also names of ATT&CK software or activity groups, and the operating
+# systems' own utilities that ATT&CK lists as tools: in alert text they are almost always the
+# word or the everyday command, so they count only as an executable name, and then weakly.
 _AMBIGUOUS_WORDS = """
+    arp attrib bitsadmin certutil dsquery esentutl forfiles ipconfig nbtstat netsh netstat
+    nltest ping reg route schtasks systeminfo tasklist wevtutil whoami
     anchor aurora avenger basin bread butterfly calendar cannon carbon cardinal castle chameleon
     chaos charger circles cobalt copper crimson cuba disco dune empire epic equation escobar
     expand explosive exodus flame gorilla helium inception indra james joker judy kevin krypton
