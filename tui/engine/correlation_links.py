@@ -1,0 +1,191 @@
+"""The correlation graph over compact arrays: windowed links, union-find, components.
+
+Alerts are dense indexes 0..n-1 (a rebuild uses alert ids as indexes, an incremental run maps
+its region onto 0..n-1). Nothing here keeps a Python object per alert: times, types and sites
+live in `array`s, and only the alerts that end up in an incident are listed at the end.
+
+The rule for one link key (an entity, a correlation key, an alert type): sort its alerts by
+time; every span of `window` seconds that holds at least `need` distinct values of an attribute
+(alert types for entities, sites for alert types) puts all its alerts into one group. For
+`need` = 2 types this is exactly "two alerts of different types within the window are linked",
+so one detection repeating on a host is not corroboration, while a chain of distinct alerts
+keeps an incident growing as long as each arrives within the window of the previous one.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+FREE, PINNED, EXCLUDED = 0, 1, 2  # alert states: correlated normally, pinned by analyst, out
+
+
+class LinkKind(IntEnum):
+    ENTITY = 1
+    CORRELATION_KEY = 2
+    SOURCE_INCIDENT = 3
+    ALERT_TYPE = 4
+
+
+@dataclass
+class Scope:
+    """Per-alert attributes, indexed by dense alert index."""
+
+    time: array  # epoch seconds
+    kind: array  # alert type code
+    site1: array  # machine/resource codes; 0 = none
+    site2: array
+    state: bytearray  # FREE, PINNED or EXCLUDED
+    pinned: dict[int, int] = field(default_factory=dict)  # index -> incident id
+
+    @classmethod
+    def empty(cls, size: int) -> Scope:
+        return cls(
+            time=array("q", bytes(8 * size)),
+            kind=array("q", bytes(8 * size)),
+            site1=array("q", bytes(8 * size)),
+            site2=array("q", bytes(8 * size)),
+            state=bytearray([EXCLUDED]) * size,
+        )
+
+    def __len__(self) -> int:
+        return len(self.state)
+
+    def types_of(self, index: int) -> tuple[int, ...]:
+        return (self.kind[index],)
+
+    def sites_of(self, index: int) -> tuple[int, ...]:
+        first, second = self.site1[index], self.site2[index]
+        if second:
+            return (first, second)
+        return (first,) if first else ()
+
+
+@dataclass
+class Component:
+    members: list[int]
+    incident: int | None  # forced by an analyst's pin, else chosen when applied
+
+
+class Linker:
+    """Union-find over a scope, remembering for each alert the first link that joined it."""
+
+    def __init__(self, scope: Scope) -> None:
+        size = len(scope)
+        self.scope = scope
+        self.parent = array("q", range(size))
+        self.keys: list[tuple[LinkKind, object]] = [(LinkKind.ENTITY, None)]  # code 0 = none
+        self.reason_key = array("q", bytes(8 * size))
+        self.reason_partner = array("q", [-1]) * size
+        self.affinity: list[tuple[int, int]] = []  # (free alert, incident it is pinned near)
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def _union(self, a: int, b: int, code: int) -> None:
+        if not self.reason_key[a]:
+            self.reason_key[a], self.reason_partner[a] = code, b
+        if not self.reason_key[b]:
+            self.reason_key[b], self.reason_partner[b] = code, a
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def link(
+        self,
+        key: tuple[LinkKind, object],
+        members: Iterable[int],
+        window: int | None,
+        attributes: Callable[[int], Sequence[int]],
+        need: int,
+    ) -> None:
+        """Group the alerts of one link key by the windowed rule of the module docstring."""
+        scope = self.scope
+        state, time = scope.state, scope.time
+        alerts = sorted((m for m in members if state[m] != EXCLUDED), key=lambda m: (time[m], m))
+        n = len(alerts)
+        if n < 2:
+            return
+        self.keys.append(key)
+        code = len(self.keys) - 1
+        span = window if window is not None else 1 << 62
+        counts: dict[int, int] = {}
+        start = 0
+        run_end = -1
+        run = _Run()
+        for j, m in enumerate(alerts):
+            for value in attributes(m):
+                counts[value] = counts.get(value, 0) + 1
+            low = time[m] - span
+            while time[alerts[start]] < low:
+                for value in attributes(alerts[start]):
+                    counts[value] -= 1
+                    if not counts[value]:
+                        del counts[value]
+                start += 1
+            if (j + 1 < n and time[alerts[j + 1]] == time[m]) or len(counts) < need:
+                continue  # ties are judged once, at the last alert with that time
+            if run_end < start:
+                run = _Run()
+                first = start
+            else:
+                first = run_end + 1
+            for k in range(first, j + 1):
+                self._join(run, alerts[k], code)
+            run_end = j
+
+    def _join(self, run: _Run, alert: int, code: int) -> None:
+        if self.scope.state[alert] == PINNED:
+            incident = self.scope.pinned[alert]
+            if run.last_free >= 0:
+                self.affinity.append((run.last_free, incident))
+            else:
+                run.pins.append(incident)
+            return
+        if run.last_free >= 0:
+            self._union(run.last_free, alert, code)
+        else:
+            self.affinity.extend((alert, incident) for incident in run.pins)
+            run.pins.clear()
+        run.last_free = alert
+
+    def components(self, indexes: Iterable[int]) -> list[Component]:
+        """Groups of two or more free alerts, and every pinned incident with what joined it."""
+        state = self.scope.state
+        roots: dict[int, list[int]] = {}
+        find = self.find
+        for i in indexes:
+            if state[i] == FREE and (self.parent[i] != i or self.reason_key[i]):
+                roots.setdefault(find(i), []).append(i)
+        nearest: dict[int, int] = {}
+        for alert, incident in self.affinity:
+            root = find(alert)
+            roots.setdefault(root, [root])
+            nearest[root] = min(nearest.get(root, incident), incident)
+        pinned: dict[int, list[int]] = {}
+        for alert, incident in self.scope.pinned.items():
+            pinned.setdefault(incident, []).append(alert)
+        out = []
+        for root, members in roots.items():
+            incident = nearest.get(root)
+            if incident is None:
+                if len(members) > 1:
+                    out.append(Component(sorted(members), None))
+            else:
+                pinned.setdefault(incident, []).extend(members)
+        out.extend(Component(sorted(m), incident) for incident, m in pinned.items())
+        return out
+
+
+@dataclass
+class _Run:
+    last_free: int = -1
+    pins: list[int] = field(default_factory=list)

@@ -1,0 +1,31 @@
+-- Correlation state: which alerts are correlated, and which entities are too common to be evidence.
+
+-- Alerts already correlated: correlate_new() skips them, so calling it twice changes nothing.
+CREATE TABLE correlated_alerts (
+    alert_id INTEGER PRIMARY KEY REFERENCES alerts (id) ON DELETE CASCADE
+);
+
+-- Specificity of every entity seen in two or more alerts: `sites` lists (up to the configured
+-- limit) the distinct machines/resources its alerts touched; `weak` entities link nothing.
+CREATE TABLE correlation_entity_stats (
+    entity_id INTEGER PRIMARY KEY REFERENCES entities (id) ON DELETE CASCADE,
+    alerts INTEGER NOT NULL,
+    sites TEXT NOT NULL DEFAULT '[]',
+    weak INTEGER NOT NULL DEFAULT 0
+);
+
+-- The source product's own grouping (Sentinel/XDR incident id, Graph incidentId) is a link key.
+CREATE INDEX alerts_source_incident ON alerts (source_incident_id) WHERE source_incident_id != '';
+-- Incident of an alert pinned by an analyst: merge/split keep their pins together.
+CREATE INDEX incident_overrides_incident ON incident_overrides (incident_id);
+
+-- Alerts per alert type: a type seen in very many alerts cannot link "similar attacks".
+CREATE TABLE correlation_type_stats (
+    alert_type TEXT PRIMARY KEY,
+    alerts INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Alerts whose incident an analyst changed: the next correlation run recomputes around them.
+CREATE TABLE correlation_dirty (
+    alert_id INTEGER PRIMARY KEY REFERENCES alerts (id) ON DELETE CASCADE
+);
