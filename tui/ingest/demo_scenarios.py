@@ -379,7 +379,7 @@ NOISE = (
             0,
             ("host", "svc_account", "process"),
             ("T1489",),
-            r"taskkill.exe /F /IM sqlwriter.exe /T /FI " "WINDOWTITLE eq vbk-{random}" "",
+            r'taskkill.exe /F /IM sqlwriter.exe /T /FI "WINDOWTITLE eq vbk-{random}"',
             run_as="svc_account",
         ),
     ),
