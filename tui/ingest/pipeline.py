@@ -153,8 +153,10 @@ def _checked(source: _Source) -> Iterator[list[_Outcome]]:
 
 
 def _closing(stream, items: Iterator[_Outcome]) -> Iterator[_Outcome]:
-    with stream:
+    try:
         yield from items
+    finally:
+        stream.close()
 
 
 def _parse(record: RawRecord) -> tuple[RawRecord, dict | None, str]:

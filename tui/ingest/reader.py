@@ -97,6 +97,8 @@ def csv_records(stream: BinaryIO) -> Iterator[RawRecord]:
         yield RawRecord(number + 1, -1, b"", "invalid UTF-8 (the rest of the file is unreadable)")
     except csv.Error as exc:
         yield RawRecord(number + 1, -1, b"", f"invalid CSV: {exc}")
+    finally:
+        text.detach()  # the caller owns and closes the byte stream
 
 
 class DocumentSplitter:
