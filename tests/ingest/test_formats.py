@@ -166,12 +166,12 @@ def test_ocsf_detection_findings(store: Store) -> None:
     assert first.correlation_key == "corr-lsass-42" and first.compromised_entity
     keys = {(e.type, e.key) for e in first.entities}
     host = "ws-fin-017.corp.contoso.com"
+    dump = "C:\\Users\\alice\\AppData\\Local\\Temp\\pd.exe -accepteula -ma lsass.exe out.dmp"
     assert {
         (EntityType.HOST, host),
         (EntityType.IP, "10.20.30.17"),
         (EntityType.IP, "203.0.113.66"),
-        (EntityType.PROCESS,
-         f"{host}|C:\\Users\\alice\\AppData\\Local\\Temp\\pd.exe -accepteula -ma lsass.exe out.dmp"),
+        (EntityType.PROCESS, f"{host}|{dump}"),
         (EntityType.ACCOUNT, "s-1-5-21-1004336348-1177238915-682003330-1104"),
         (EntityType.FILE_HASH, "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"),
         (EntityType.AZURE_RESOURCE, "/subscriptions/1111aaaa-2222-bbbb-3333-cccc4444dddd"
