@@ -1,0 +1,46 @@
+"""What happens to newly imported alerts: suppression, then correlation, then automation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tui.config import Config
+from tui.engine import automation, correlation, suppression
+from tui.engine.correlation_settings import CorrelationSettings
+from tui.store import Store
+
+
+@dataclass
+class PipelineResult:
+    suppressed: int = 0
+    correlation: correlation.CorrelationResult | None = None
+    automated_runs: list = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{self.suppressed:,} suppressed by rules"]
+        if self.correlation is not None:
+            parts.append(self.correlation.summary())
+        if self.automated_runs:
+            parts.append(f"{len(self.automated_runs):,} automated playbook runs")
+        return "; ".join(parts)
+
+
+def process_new_alerts(
+    store: Store, alert_ids: Sequence[int], config: Config | None = None
+) -> PipelineResult:
+    """Run the engines on new alerts, in the order a SOC expects.
+
+    Suppression goes first so that noise is dismissed before it can join an incident or fire a
+    playbook; correlation next, so that incident-level automation sees the incidents.
+    """
+    config = config or Config()
+    result = PipelineResult()
+    if not alert_ids:
+        return result
+    result.suppressed = suppression.apply_to_new(store, alert_ids)
+    result.correlation = correlation.correlate_new(
+        store, alert_ids, CorrelationSettings.from_config(config)
+    )
+    result.automated_runs = automation.on_alerts_created(store, config, alert_ids)
+    return result
