@@ -39,6 +39,7 @@ SCENARIO_SHARE = 0.06  # chance that the next unit is an attack rather than one 
 CORRELATION_KEY_SHARE = 0.3  # attacks that Defender itself tagged with a correlationKey
 GRAPH_SHARE = 0.5  # alerts whose entities use $id/$ref rather than inline copies
 NOISE_DISMISSED_SHARE = 0.04
+OPTIONAL_SKIP_SHARE = 0.3  # optional stages missing from an attack, as detections are
 
 ALERT_FILE = "alerts.jsonl"
 INVENTORY_FILE = "inventory.json"
@@ -158,7 +159,7 @@ class DemoGenerator:
             key = base64.b64encode(digest).decode()
         out = []
         for i, stage in enumerate(scenario.stages):
-            if i and stage.optional and rng.random() < 0.3:
+            if i and stage.optional and rng.random() < OPTIONAL_SKIP_SHARE:
                 continue
             t = t0 + stage.hours * 3600 * (0.85 + 0.3 * rng.random()) + rng.random() * 600
             alert = self._alert(stage, ctx, resource, t, "Active")
@@ -187,17 +188,7 @@ class DemoGenerator:
         end = t + (600 + 2400 * rng.random() if stage in self._bursts else 0)
         generated = end + 120 + 2280 * rng.random()
         alert_id = f"{_MAX_TICKS - (int(end * 1e7) + _UNIX_TICKS)}_{self.contexts.guid()}"
-        location = resource.location
-        graph = rng.random() < GRAPH_SHARE
-        entities = AlertEntities(ctx, graph, location)
-        identifier: dict[str, Any] = {
-            "azureResourceId": ctx["resource_id"],
-            "type": "AzureResource",
-            "azureResourceTenantId": self.tenant.tenant_id,
-        }
-        if graph:
-            identifier = {"$id": entities.next_id(), **identifier}
-        parents, subs = self._techniques[stage]
+        entities = AlertEntities(ctx, rng.random() < GRAPH_SHARE, resource.location)
         properties: dict[str, Any] = {
             "status": status,
             "timeGeneratedUtc": _stamp(generated),
@@ -213,29 +204,35 @@ class DemoGenerator:
             "isIncident": False,
             "systemAlertId": alert_id,
             "intent": kind.intent,
-            "resourceIdentifiers": [identifier],
+            "resourceIdentifiers": [self._identifier(entities)],
             "compromisedEntity": ctx["host"],
             "alertDisplayName": kind.display_name,
             "description": _fill(kind.description, ctx),
             "remediationSteps": remediation_steps(stage, ctx, rng),
             "extendedProperties": _extended_properties(kind, stage, ctx, resource),
             "entities": add_evidence(entities),
-            "alertUri": "https://portal.azure.com/#blade/Microsoft_Azure_Security_AzureDefender"
-            f"ForData/AlertBlade/alertId/{alert_id}/subscriptionId/{resource.subscription_id}"
-            f"/resourceGroup/{resource.resource_group}/referencedFrom/alertDeepLink"
-            f"/location/{location}",
+            "alertUri": _alert_uri(alert_id, resource),
         }
+        parents, subs = self._techniques[stage]
         if parents:
             properties["techniques"] = parents
             properties["subTechniques"] = subs
         return {
             "id": f"/subscriptions/{resource.subscription_id}/resourceGroups/"
-            f"{resource.resource_group}/providers/Microsoft.Security/locations/{location}"
-            f"/alerts/{alert_id}",
+            f"{resource.resource_group}/providers/Microsoft.Security/locations/"
+            f"{resource.location}/alerts/{alert_id}",
             "name": alert_id,
             "type": "Microsoft.Security/Locations/alerts",
             "properties": properties,
         }
+
+    def _identifier(self, entities: AlertEntities) -> dict[str, Any]:
+        """The alert's resource identifier; in a graph alert it takes the first $id."""
+        identifier = {"$id": entities.next_id()} if entities.graph else {}
+        identifier["azureResourceId"] = entities.ctx["resource_id"]
+        identifier["type"] = "AzureResource"
+        identifier["azureResourceTenantId"] = self.tenant.tenant_id
+        return identifier
 
     def inventory(self) -> Iterator[DemoResource]:
         """Every resource the alerts so far can touch: shared infra, noise pools, victims."""
@@ -310,6 +307,14 @@ def _extended_properties(
         props["domain Name"] = ctx["pool_domain"]
     props["killChainIntent"] = kind.intent
     return props
+
+
+def _alert_uri(alert_id: str, resource: DemoResource) -> str:
+    return (
+        "https://portal.azure.com/#blade/Microsoft_Azure_Security_AzureDefenderForData/"
+        f"AlertBlade/alertId/{alert_id}/subscriptionId/{resource.subscription_id}/resourceGroup/"
+        f"{resource.resource_group}/referencedFrom/alertDeepLink/location/{resource.location}"
+    )
 
 
 def iter_alerts(alerts: int = DEFAULT_ALERTS, seed: int = DEFAULT_SEED) -> Iterator[dict]:
