@@ -9,16 +9,18 @@ analyst sees one activity group with every alias.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from tui.intel.names import clean_description, norm_name
+from tui.store import StoreError
 from tui.store.intel import (
     CampaignRow,
     GroupRow,
@@ -48,7 +50,11 @@ _ASSOCIATION = frozenset({"similar", "overlaps", "linked-to", "related-to", "ass
 
 
 def clusters_dir() -> Path:
-    return Path(str(resources.files("pymispgalaxies") / "data" / "misp-galaxy" / "clusters"))
+    # Located without importing pymispgalaxies (its import costs more than reading the data).
+    spec = importlib.util.find_spec("pymispgalaxies")
+    if spec is None or not spec.submodule_search_locations:
+        raise StoreError("the pymispgalaxies package is not installed: pip install threatdesk")
+    return Path(spec.submodule_search_locations[0]) / "data" / "misp-galaxy" / "clusters"
 
 
 def package_version() -> str:
@@ -65,7 +71,8 @@ class GalaxyKB:
 
 
 def build(directory: Path | None = None) -> GalaxyKB:
-    clusters = {name: _read(directory or clusters_dir(), name) for name in CLUSTERS}
+    directory = directory or clusters_dir()
+    clusters = {name: _read(directory, name) for name in CLUSTERS}
     builder = _Builder(clusters)
     builder.techniques()
     builder.mitigations()
@@ -118,10 +125,11 @@ class _Builder:
         self.uuid_kind: dict[str, tuple[str, str]] = {}  # cluster uuid -> (kind, object id)
         self.tidal_groups: dict[str, str] = {}  # Tidal group uuid -> group id
         self.associations: list[tuple[_Group, str]] = []  # (group, related cluster uuid)
-        self.iset_related = {
-            v["uuid"]: {r["dest-uuid"] for r in v.get("related", [])}
-            for v in self.values("mitre-intrusion-set")
-        }
+        # cluster uuid -> intrusion sets that name it in their own "related" list
+        self.related_to_iset: dict[str, list[str]] = {}
+        for v in self.values("mitre-intrusion-set"):
+            for rel in v.get("related", []):
+                self.related_to_iset.setdefault(rel["dest-uuid"], []).append(v["uuid"])
 
     def values(self, name: str) -> list[dict[str, Any]]:
         return self.clusters[name]["values"]
@@ -242,9 +250,9 @@ class _Builder:
         for rel in actor.get("related", []):
             if rel["dest-uuid"] in groups and groups[rel["dest-uuid"]].row.id in by_g_id:
                 return groups[rel["dest-uuid"]]
-        for g in by_g_id.values():
-            if actor["uuid"] in self._related_uuids(g):
-                return g
+        for iset_uuid in self.related_to_iset.get(actor["uuid"], []):
+            if iset_uuid in groups:
+                return groups[iset_uuid]
         synonyms = _as_list(actor.get("meta", {}).get("synonyms"))
         for synonym in synonyms:
             if _G_ID.match(synonym) and synonym in by_g_id:
@@ -253,12 +261,6 @@ class _Builder:
         if len(primary) == 1:
             return primary[0]
         return None
-
-    def _related_uuids(self, group: _Group) -> set[str]:
-        related: set[str] = set()
-        for uuid in group.uuids:
-            related |= self.iset_related.get(uuid, set())
-        return related
 
     def _merge_threat_actor(self, group: _Group, actor: dict[str, Any]) -> None:
         meta = actor.get("meta", {})

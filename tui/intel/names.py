@@ -26,6 +26,8 @@ _EXECUTABLE = re.compile(
     re.IGNORECASE,
 )
 
+_HEXLIKE = re.compile(r"^[0-9a-f]*[0-9][0-9a-f]*$")  # only hex digits, at least one a digit
+
 MIN_WORD_LENGTH = 4
 MAX_NGRAM = 3
 
@@ -92,7 +94,17 @@ class NameMatcher:
                 norm = norm_name(executable.group(1))
             if norm:
                 self._by_norm.setdefault(norm, []).append((kind, object_id, alias))
-        self._fuzzy_choices = [n for n in self._by_norm if allowed_edits(n) and n not in AMBIGUOUS]
+        # Fuzzy candidates by length: a token is compared only with names it could be within
+        # two edits of, which keeps large incidents fast.
+        by_length: dict[int, list[str]] = {}
+        for norm in self._by_norm:
+            if allowed_edits(norm) and norm not in AMBIGUOUS:
+                by_length.setdefault(len(norm), []).append(norm)
+        longest = max(by_length, default=0)
+        self._fuzzy_window = {
+            size: [c for n in range(size - 2, size + 3) for c in by_length.get(n, ())]
+            for size in range(7, longest + 3)
+        }
 
     def find(self, texts: Iterable[str]) -> list[NameHit]:
         words: dict[str, str] = {}
@@ -122,13 +134,17 @@ class NameMatcher:
 
     def _add_fuzzy(self, hits: dict, words: dict[str, str]) -> None:
         for norm, found in words.items():
-            # A token that is itself a known name is that name, never a misspelling of another.
-            if len(norm) < 7 or norm in self._by_norm:
+            # A token that is itself a known name is that name, never a misspelling of another;
+            # hashes, GUIDs and numbers are never misspelt names.
+            if len(norm) < 7 or norm in self._by_norm or _HEXLIKE.match(norm):
+                continue
+            choices = self._fuzzy_window.get(len(norm))
+            if not choices:
                 continue
             for choice, distance, _index in extract(
-                norm, self._fuzzy_choices, scorer=Levenshtein.distance, score_cutoff=2, limit=5
+                norm, choices, scorer=Levenshtein.distance, score_cutoff=2, limit=5
             ):
-                if distance <= allowed_edits(choice) and abs(len(choice) - len(norm)) <= 2:
+                if distance <= allowed_edits(choice):
                     for kind, object_id, alias in self._by_norm[choice]:
                         key = (kind, object_id)
                         hits.setdefault(key, NameHit(kind, object_id, alias, found, False))
