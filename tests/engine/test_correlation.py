@@ -144,8 +144,15 @@ def test_common_entities_are_downgraded_and_glue_nothing(store):
         ids = load(
             store,
             [
-                make_alert(alert_type="Logon", minutes=n, entities=shared),
-                make_alert(alert_type="Dump", minutes=n + 5, entities=[host(f"vm-{n}")]),
+                make_alert(
+                    alert_type="Logon", minutes=n, entities=shared, compromised_entity=f"vm-{n}"
+                ),
+                make_alert(
+                    alert_type="Dump",
+                    minutes=n + 5,
+                    entities=[host(f"vm-{n}")],
+                    compromised_entity=f"vm-{n}",
+                ),
             ],
         )
         expected.add(frozenset(ids))

@@ -13,6 +13,7 @@ depend only on the alerts inside a window, so this region is closed and both giv
 
 from __future__ import annotations
 
+import re
 import time
 from array import array
 from collections import Counter
@@ -59,6 +60,20 @@ STOP_KEYS = frozenset(
     }
 )
 _ANY = (0,)
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def is_local_account(key: str) -> bool:
+    """An account named without domain, UPN, SID or directory id ("admin", "root").
+
+    Such a name is local to a machine: the same name elsewhere is another account, and on its
+    own machine the host already links the alerts. So it is never evidence.
+    """
+    return not ("@" in key or "\\" in key or key.startswith("s-1-") or _GUID.fullmatch(key))
+
+
+def _is_stopped(kind: str, key: str, s: CorrelationSettings) -> bool:
+    return key in STOP_KEYS or key in s.stop_list or (kind == "account" and is_local_account(key))
 
 
 @dataclass
@@ -111,16 +126,16 @@ class _Graph:
                 continue
             scope.time[i] = epoch
             scope.kind[i] = self._type_code(alert_type)
-            scope.site1[i] = -self._resource_code(resource) if resource else 0
+            scope.site[i] = -self._resource_code(resource) if resource else 0
             scope.state[i] = FREE
             if corr_key:
                 self.values.setdefault((LinkKind.CORRELATION_KEY, corr_key), []).append(i)
             if source_incident:
                 self.values.setdefault((LinkKind.SOURCE_INCIDENT, source_incident), []).append(i)
-        for alert_id, entity_id in hosts:
+        for alert_id, entity_id in hosts:  # without a resource, an alert is about its host
             i = self.index(alert_id)
-            if i is not None:
-                _add_host(scope, i, entity_id)
+            if i is not None and (scope.site[i] == 0 < entity_id or 0 < entity_id < scope.site[i]):
+                scope.site[i] = entity_id
         pinned, removed = db.overrides(conn)
         for alert_id in removed:
             i = self.index(alert_id)
@@ -161,17 +176,6 @@ class _Graph:
         return found
 
 
-def _add_host(scope: Scope, i: int, entity_id: int) -> None:
-    """Keep an alert's two smallest host entity ids as its sites (hosts beat the resource)."""
-    first, second = scope.site1[i], scope.site2[i]
-    if first <= 0:
-        scope.site1[i], scope.site2[i] = entity_id, 0
-    elif entity_id < first:
-        scope.site1[i], scope.site2[i] = entity_id, first
-    elif entity_id != first and (second == 0 or entity_id < second):
-        scope.site2[i] = entity_id
-
-
 def _link_values(graph: _Graph, linker: Linker) -> None:
     for key, members in graph.values.items():
         linker.link(key, members, None, lambda _i: _ANY, 1)
@@ -205,12 +209,21 @@ def _is_weak(count: int, sites: set[str] | list[str], stop: bool, s: Correlation
     return stop or count >= s.max_alerts or len(sites) >= s.max_sites
 
 
-def _type_strong(count: int, s: CorrelationSettings) -> bool:
-    return 2 <= count < s.max_alerts
+def _type_strong(stats: tuple[int, list | set], s: CorrelationSettings) -> bool:
+    count, sites = stats
+    return (
+        2 <= count < s.max_alerts
+        and len(sites) < s.type_max_sites
+        and count <= s.type_max_per_resource * len(sites)
+    )
 
 
 def _stop_ids(conn, s: CorrelationSettings) -> set[int]:
-    return db.entities_with_keys(conn, STOP_KEYS | set(s.stop_list))
+    stopped = db.entities_with_keys(conn, STOP_KEYS | set(s.stop_list))
+    stopped.update(
+        eid for eid, key in db.entity_keys_of_type(conn, "account") if is_local_account(key)
+    )
+    return stopped
 
 
 # --- rebuild -------------------------------------------------------------------------------
@@ -231,9 +244,9 @@ def rebuild(store: Store, settings: CorrelationSettings | None = None) -> Correl
         linker = Linker(graph.scope)
         stop = _stop_ids(conn, s)
         stats = _link_all_entities(conn, graph, linker, stop, s)
-        type_counts = Counter(graph.type_names[k] for k in graph.scope.kind if k)
+        types = _all_type_stats(graph, s)
         _link_values(graph, linker)
-        _link_types(graph, linker, lambda t: _type_strong(type_counts[t], s), s)
+        _link_types(graph, linker, lambda t: _type_strong(types[t], s), s)
         components = linker.components(range(size))
     finally:
         conn.execute("COMMIT")
@@ -242,7 +255,7 @@ def rebuild(store: Store, settings: CorrelationSettings | None = None) -> Correl
             raise StoreError("an analyst changed incidents during the rebuild: run it again")
         db.reset_stats(conn)
         db.save_entity_stats(conn, stats)
-        db.save_type_counts(conn, dict(type_counts))
+        db.save_type_stats(conn, ((t, n, sorted(sites)) for t, (n, sites) in types.items()))
         result = _apply(conn, graph, linker, components, None, "rebuild")
         db.mark_all_correlated(conn, top)
         db.clear_dirty(conn)
@@ -250,6 +263,23 @@ def rebuild(store: Store, settings: CorrelationSettings | None = None) -> Correl
         result.seconds = time.perf_counter() - started
         _audit(conn, result)
     return result
+
+
+def _all_type_stats(graph: _Graph, s: CorrelationSettings) -> dict[str, tuple[int, set[str]]]:
+    """Alerts and distinct sites (up to `type_max_sites`) of every alert type."""
+    counts: Counter[int] = Counter()
+    sites: dict[int, set[int]] = {}
+    scope = graph.scope
+    for i, code in enumerate(scope.kind):
+        if code:
+            counts[code] += 1
+            found = sites.setdefault(code, set())
+            if scope.site[i] and len(found) < s.type_max_sites:
+                found.add(scope.site[i])
+    return {
+        graph.type_names[code]: (n, {graph.site_name(x) for x in sites[code]})
+        for code, n in counts.items()
+    }
 
 
 def _link_all_entities(conn, graph: _Graph, linker: Linker, stop: set[int], s) -> list[tuple]:
@@ -298,9 +328,9 @@ def correlate_new(
         graph.load(conn, db.alert_facts(conn, ids), db.host_links(conn, ids))
         linker = Linker(graph.scope)
         _link_region_entities(conn, graph, linker, s)
-        counts = db.type_counts(conn, graph.type_names[1:])
+        types = db.type_stats(conn, graph.type_names[1:])
         _link_values(graph, linker)
-        _link_types(graph, linker, lambda t: _type_strong(counts.get(t, 0), s), s)
+        _link_types(graph, linker, lambda t: _type_strong(types.get(t, (0, [])), s), s)
         components = linker.components(range(len(ids)))
         result = _apply(conn, graph, linker, components, ids, "incremental")
         db.mark_correlated(conn, fresh)
@@ -327,13 +357,18 @@ def _region(conn, fresh: list[int], dirty: list[int], s: CorrelationSettings) ->
     type_members: dict[str, list[int]] = {}
     for i, code in enumerate(scope.kind):
         type_members.setdefault(batch.type_names[code], []).append(i)
-    before = db.type_counts(conn, type_members)
-    after = {t: before.get(t, 0) + len(m) for t, m in type_members.items()}
-    db.save_type_counts(conn, after)
+    before = db.type_stats(conn, type_members)
+    after = {}
     for alert_type, members in type_members.items():
-        if _type_strong(before.get(alert_type, 0), s) and not _type_strong(after[alert_type], s):
-            region.update(db.type_alerts(conn, alert_type))
-        elif _type_strong(after[alert_type], s):
+        count, sites = before.get(alert_type, (0, []))
+        sites = batch.sites(members, s.type_max_sites, set(sites))
+        after[alert_type] = (count + len(members), sorted(sites)[: s.type_max_sites])
+    db.save_type_stats(conn, ((t, n, sites) for t, (n, sites) in after.items()))
+    for alert_type, members in type_members.items():
+        strong = _type_strong(after[alert_type], s)
+        if strong != _type_strong(before.get(alert_type, (0, [])), s):
+            region.update(db.type_alerts(conn, alert_type))  # every link of the type changes
+        elif strong:
             low, high = _span(scope, members, s.type_window_seconds)
             region.update(db.type_alerts(conn, alert_type, low, high))
     for (kind, value), _members in batch.values.items():
@@ -354,7 +389,6 @@ def _entity_neighbours(
     found: set[int] = set()
     old = db.entity_stats(conn, by_entity)
     keys = db.entity_keys(conn, [e for e in by_entity if e not in old or not old[e][2]])
-    stop = STOP_KEYS | set(s.stop_list)
     rows = []
     for entity_id, members in by_entity.items():
         previous = old.get(entity_id)
@@ -369,7 +403,8 @@ def _entity_neighbours(
         else:
             count = previous[0] + len(members)
             sites = batch.sites(members, s.max_sites, set(previous[1]))
-        weak = _is_weak(count, sites, keys.get(entity_id, ("", ""))[1] in stop, s)
+        kind, key, _shown = keys.get(entity_id, ("", "", ""))
+        weak = _is_weak(count, sites, _is_stopped(kind, key, s), s)
         if count >= 2:
             rows.append((entity_id, count, sorted(sites)[: s.max_sites], weak))
         if weak and previous is not None:

@@ -35,8 +35,7 @@ class Scope:
 
     time: array  # epoch seconds
     kind: array  # alert type code
-    site1: array  # machine/resource codes; 0 = none
-    site2: array
+    site: array  # the resource an alert is about (code); 0 = none
     state: bytearray  # FREE, PINNED or EXCLUDED
     pinned: dict[int, int] = field(default_factory=dict)  # index -> incident id
 
@@ -45,8 +44,7 @@ class Scope:
         return cls(
             time=array("q", bytes(8 * size)),
             kind=array("q", bytes(8 * size)),
-            site1=array("q", bytes(8 * size)),
-            site2=array("q", bytes(8 * size)),
+            site=array("q", bytes(8 * size)),
             state=bytearray([EXCLUDED]) * size,
         )
 
@@ -57,10 +55,8 @@ class Scope:
         return (self.kind[index],)
 
     def sites_of(self, index: int) -> tuple[int, ...]:
-        first, second = self.site1[index], self.site2[index]
-        if second:
-            return (first, second)
-        return (first,) if first else ()
+        site = self.site[index]
+        return (site,) if site else ()
 
 
 @dataclass

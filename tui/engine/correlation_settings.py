@@ -17,9 +17,13 @@ class CorrelationSettings:
     # machines/resources within `type_window_minutes`.
     type_window_minutes: float = 60.0
     type_min_resources: int = 3
+    # ... unless the type is routine: fired on this many resources overall, or more than
+    # `type_max_per_resource` times per resource (one detection repeating, not a sweep).
+    type_max_sites: int = 10
+    type_max_per_resource: float = 2.0
     # An entity whose alerts touched this many distinct machines/resources (a NAT egress IP, a
     # domain controller, a shared service account) is weak evidence and links nothing.
-    max_sites: int = 5
+    max_sites: int = 3
     # An entity or alert type seen in this many alerts is too common to be evidence.
     max_alerts: int = 1000
     # Extra entity values (normalized keys, any type) that never count as evidence.

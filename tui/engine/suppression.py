@@ -113,10 +113,6 @@ def get_rule(store: Store, ref: str | int) -> Rule:
 # ---- matching -------------------------------------------------------------------------------
 
 
-def _parsed(data: str | None) -> dict[str, Any] | None:
-    return orjson.loads(data) if data else None
-
-
 def _matching_entities(conn: Any, cond: Condition) -> list[int]:
     ref = cond.ref
     exact, prefixes = cond.keys()
@@ -130,7 +126,7 @@ def _matching_entities(conn: Any, cond: Condition) -> list[int]:
         needle_column="display" if ref.source == "display" else "key",
         with_data=ref.source in ("account", "data"),
     )
-    return [eid for eid, key, disp, data in rows if cond.matches(key, disp, _parsed(data))]
+    return [eid for eid, key, disp, data in rows if cond.matches(key, disp, data)]
 
 
 def matching_alert_ids(store: Store, rule: Rule, *, open_only: bool = True) -> list[int]:
@@ -232,12 +228,12 @@ def apply(store: Store, rule: Rule, actor: str | None = None) -> list[int]:
         return _dismiss(conn, rule, matching_alert_ids(store, rule), actor or current_user(), now)
 
 
-def _rule_matches(rule: Rule, entities: list[tuple[str, str, str, Any]]) -> bool:
+Entities = dict[str, list[tuple[str, str, str | None]]]  # type -> [(key, display, data)]
+
+
+def _rule_matches(rule: Rule, entities: Entities) -> bool:
     return all(
-        any(
-            etype == cond.ref.entity_type.value and cond.matches(key, disp, _parsed(data))
-            for etype, key, disp, data in entities
-        )
+        any(cond.matches(key, disp, data) for key, disp, data in entities.get(cond.entity_type, ()))
         for cond in rule.conditions
     )
 
@@ -259,10 +255,15 @@ def apply_to_new(store: Store, alert_ids: Sequence[int], actor: str = ENGINE_ACT
     for rule in rules:
         by_type[rule.alert_type].append(rule)
     everywhere = by_type.pop(ALL_TYPES, [])
+    candidates: dict[str, list[Rule]] = {}  # alert type -> rules to try, lowest id first
     hits: dict[int, list[int]] = defaultdict(list)
     for chunk in _chunks(list(alert_ids), _BATCH):
         for alert_id, alert_type, entities in _alerts_with_entities(conn, chunk):
-            for rule in sorted([*by_type.get(alert_type, ()), *everywhere], key=lambda r: r.id):
+            rules_here = candidates.get(alert_type)
+            if rules_here is None:
+                rules_here = sorted([*by_type.get(alert_type, ()), *everywhere], key=_rule_id)
+                candidates[alert_type] = rules_here
+            for rule in rules_here:
                 if _rule_matches(rule, entities):
                     hits[rule.id].append(alert_id)
                     break
@@ -273,17 +274,19 @@ def apply_to_new(store: Store, alert_ids: Sequence[int], actor: str = ENGINE_ACT
         return sum(len(_dismiss(conn, by_id[rid], ids, actor, now)) for rid, ids in hits.items())
 
 
-def _alerts_with_entities(
-    conn: Any, alert_ids: Sequence[int]
-) -> list[tuple[int, str, list[tuple[str, str, str, Any]]]]:
-    """(id, alert type, entities) of the open alerts among `alert_ids`."""
-    alerts: dict[int, tuple[str, list]] = {}
+def _rule_id(rule: Rule) -> int:
+    return rule.id or 0
+
+
+def _alerts_with_entities(conn: Any, alert_ids: Sequence[int]) -> list[tuple[int, str, Entities]]:
+    """(id, alert type, entities by type) of the open alerts among `alert_ids`."""
+    alerts: dict[int, tuple[str, Entities]] = {}
     for aid, atype, status, eid, etype, key, disp, data in db.alert_entity_rows(conn, alert_ids):
         if status not in db.OPEN_STATUSES:
             continue
-        entry = alerts.setdefault(aid, (atype, []))
+        entry = alerts.setdefault(aid, (atype, {}))
         if eid is not None:
-            entry[1].append((etype, key, disp, data))
+            entry[1].setdefault(etype, []).append((key, disp, data))
     return [(aid, atype, ents) for aid, (atype, ents) in alerts.items()]
 
 

@@ -55,6 +55,7 @@ ALL_TYPES = "*"
 MAX_VALUES = 1_000
 MAX_TEXT = 4_096
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,49}")
+_PATH_SEP = re.compile(r"[\\/]")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -135,70 +136,109 @@ def _account_name(display: str, data: dict[str, Any]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class _Plan:
+    """What a condition needs per entity, computed once: it is checked against every candidate."""
+
+    entity_type: str
+    source: str
+    prop: str
+    exact: frozenset[str]  # strong keys for `in` on a key field
+    prefixes: tuple[str, ...]  # `name.` for host names
+    folded: frozenset[str]  # case-folded values for `in` on other fields
+    needle: str
+    text_folded: str
+    example_shape: str
+
+
+@dataclass(frozen=True, slots=True)
 class Condition:
     field: str
     op: Op
     values: tuple[str, ...] = ()  # `in`
     text: str = ""  # `contains` needle or `similar` example
     threshold: int = DEFAULT_THRESHOLD  # `similar`
+    _plan: _Plan | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def ref(self) -> FieldRef:
         return field_ref(self.field)
 
-    def raw_value(self, key: str, display: str, data: dict[str, Any] | None) -> str:
-        """The stored (raw) value this condition looks at in one entity."""
+    @property
+    def plan(self) -> _Plan:
+        if self._plan is None:
+            object.__setattr__(self, "_plan", self._make_plan())
+        return self._plan
+
+    def _make_plan(self) -> _Plan:
         ref = self.ref
-        if ref.source in ("key", "host"):
-            return key
-        if ref.source == "display":
-            return display
-        if ref.source == "basename":
-            return re.split(r"[\\/]", display)[-1]
-        data = data or {}
-        if ref.source == "account":
-            return _account_name(display, data)
-        return _data_value(data, ref.prop) or ""
+        exact: tuple[str, ...] = ()
+        if self.op is Op.IN and ref.source in ("key", "host"):
+            exact = tuple(k for k in (entity_key(ref.entity_type, v) for v in self.values) if k)
+        if self.op is Op.CONTAINS and self.text.isascii():
+            needle = ascii_lower(self.text)
+        elif self.op is Op.SIMILAR:
+            needle = anchor(shape(self.text))
+        else:
+            needle = ""
+        return _Plan(
+            entity_type=ref.entity_type.value,
+            source=ref.source,
+            prop=ref.prop,
+            exact=frozenset(exact),
+            prefixes=tuple(f"{k}." for k in exact) if ref.source == "host" else (),
+            folded=frozenset(v.casefold() for v in self.values),
+            needle=needle,
+            text_folded=self.text.casefold(),
+            example_shape=shape(self.text) if self.op is Op.SIMILAR else "",
+        )
+
+    @property
+    def entity_type(self) -> str:
+        return self.plan.entity_type
 
     def needle(self) -> str:
         """An ASCII lower-case substring every match contains in its raw stored form (SQL
         pre-filter); empty when the condition has none."""
-        if self.op is Op.CONTAINS and self.text.isascii():
-            return ascii_lower(self.text)
-        if self.op is Op.SIMILAR:
-            return anchor(shape(self.text))
-        return ""
+        return self.plan.needle
 
     def keys(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(exact keys, key prefixes) for an `in` condition on a key field, else ((), ())."""
-        ref = self.ref
-        if self.op is not Op.IN or ref.source not in ("key", "host"):
-            return (), ()
-        exact = tuple(k for k in (entity_key(ref.entity_type, v) for v in self.values) if k)
-        prefixes = tuple(f"{k}." for k in exact) if ref.source == "host" else ()
-        return exact, prefixes
+        plan = self.plan
+        return tuple(sorted(plan.exact)), plan.prefixes
 
-    def matches(self, key: str, display: str, data: dict[str, Any] | None = None) -> bool:
+    def raw_value(self, key: str, display: str, data: dict[str, Any] | str | None) -> str:
+        """The stored (raw) value this condition looks at in one entity; `data` may still be
+        the stored JSON text, parsed only when the field lives there."""
+        source = self.plan.source
+        if source in ("key", "host"):
+            return key
+        if source == "display":
+            return display
+        if source == "basename":
+            return _PATH_SEP.split(display)[-1]
+        if isinstance(data, str):
+            data = orjson.loads(data)
+        data = data if isinstance(data, dict) else {}
+        if source == "account":
+            return _account_name(display, data)
+        return _data_value(data, self.plan.prop) or ""
+
+    def matches(self, key: str, display: str, data: dict[str, Any] | str | None = None) -> bool:
         """Whether one entity meets this condition; the single definition every path uses."""
+        plan = self.plan
         raw = self.raw_value(key, display, data)
         if not raw:
             return False
-        needle = self.needle()
-        if needle and needle not in ascii_lower(raw):
+        if plan.needle and plan.needle not in ascii_lower(raw):
             return False
         value = visible(raw)
         if self.op is Op.IN:
-            return self._matches_in(value)
+            if plan.exact:
+                return value in plan.exact or value.startswith(plan.prefixes or ("\x00",))
+            return value.casefold() in plan.folded
         if self.op is Op.CONTAINS:
-            return self.text.casefold() in value.casefold()
-        return is_similar(shape(self.text), value, self.threshold)
-
-    def _matches_in(self, value: str) -> bool:
-        exact, prefixes = self.keys()
-        if exact:
-            return value in exact or any(value.startswith(p) for p in prefixes)
-        folded = value.casefold()
-        return any(folded == v.casefold() for v in self.values)
+            return plan.text_folded in value.casefold()
+        return is_similar(plan.example_shape, value, self.threshold)
 
 
 @dataclass(slots=True)

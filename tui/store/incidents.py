@@ -162,6 +162,11 @@ def entities_with_keys(conn: sqlite3.Connection, keys: Iterable[str]) -> set[int
     return found
 
 
+def entity_keys_of_type(conn: sqlite3.Connection, kind: str) -> Iterator[tuple[int, str]]:
+    """(id, key) of every entity of one type."""
+    yield from conn.execute("SELECT id, key FROM entities WHERE type = ?", (kind,))
+
+
 # --- specificity statistics ----------------------------------------------------------------
 
 
@@ -188,25 +193,26 @@ def save_entity_stats(
     )
 
 
-def type_counts(conn: sqlite3.Connection, types: Iterable[str]) -> dict[str, int]:
+def type_stats(conn: sqlite3.Connection, types: Iterable[str]) -> dict[str, tuple[int, list]]:
+    """alert type -> (alerts, distinct sites up to the configured limit)."""
     types = list(types)
     out = {}
     for start in range(0, len(types), _CHUNK):
         chunk = types[start : start + _CHUNK]
-        out.update(
-            conn.execute(
-                "SELECT alert_type, alerts FROM correlation_type_stats"
-                f" WHERE alert_type IN ({_marks(chunk)})",
-                chunk,
-            ).fetchall()
-        )
+        for alert_type, alerts, sites in conn.execute(
+            "SELECT alert_type, alerts, sites FROM correlation_type_stats"
+            f" WHERE alert_type IN ({_marks(chunk)})",
+            chunk,
+        ):
+            out[alert_type] = (alerts, orjson.loads(sites))
     return out
 
 
-def save_type_counts(conn: sqlite3.Connection, counts: dict[str, int]) -> None:
+def save_type_stats(conn: sqlite3.Connection, rows: Iterable[tuple[str, int, list]]) -> None:
     conn.executemany(
-        "INSERT OR REPLACE INTO correlation_type_stats (alert_type, alerts) VALUES (?, ?)",
-        counts.items(),
+        "INSERT OR REPLACE INTO correlation_type_stats (alert_type, alerts, sites)"
+        " VALUES (?, ?, ?)",
+        ((t, n, orjson.dumps(sites).decode()) for t, n, sites in rows),
     )
 
 

@@ -194,6 +194,13 @@ def expand_secrets(template: str, where: str) -> tuple[str, list[str]]:
     return _SECRET_RE.sub(value, template), secrets
 
 
+def missing_secrets(playbook: Playbook) -> list[str]:
+    """Environment variables the playbook's secrets name that are not set here."""
+    templates = [playbook.url, *(v for _n, v in playbook.headers), *(v for _n, v in playbook.env)]
+    names = dict.fromkeys(n for t in templates for n in _SECRET_RE.findall(t))
+    return [n for n in names if n not in os.environ]
+
+
 def redact(text: str, secrets: list[str]) -> str:
     """Hide secret values a receiver or a script may echo back."""
     for secret in sorted(secrets, key=len, reverse=True):

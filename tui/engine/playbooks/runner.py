@@ -14,7 +14,12 @@ from datetime import UTC, datetime, timedelta
 
 from tui.config import Config
 from tui.engine.playbooks import command, webhook
-from tui.engine.playbooks.definitions import Playbook, PlaybookError, get_playbook
+from tui.engine.playbooks.definitions import (
+    Playbook,
+    PlaybookError,
+    get_playbook,
+    missing_secrets,
+)
 from tui.engine.playbooks.payload import Target, build_payload, encode, summary
 from tui.model.clock import iso
 from tui.store import Store
@@ -43,6 +48,11 @@ class Preview:
     target: Target
     body: bytes
     summary: list[str]
+
+    @property
+    def missing_secrets(self) -> list[str]:
+        """Unset environment variables the run would need: it would fail."""
+        return missing_secrets(self.playbook)
 
     @property
     def header_lines(self) -> list[str]:

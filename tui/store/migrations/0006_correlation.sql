@@ -19,10 +19,12 @@ CREATE INDEX alerts_source_incident ON alerts (source_incident_id) WHERE source_
 -- Incident of an alert pinned by an analyst: merge/split keep their pins together.
 CREATE INDEX incident_overrides_incident ON incident_overrides (incident_id);
 
--- Alerts per alert type: a type seen in very many alerts cannot link "similar attacks".
+-- Alerts and resources per alert type: a detection that fires all over the estate cannot
+-- link "similar attacks on multiple resources".
 CREATE TABLE correlation_type_stats (
     alert_type TEXT PRIMARY KEY,
-    alerts INTEGER NOT NULL
+    alerts INTEGER NOT NULL,
+    sites TEXT NOT NULL DEFAULT '[]'
 ) WITHOUT ROWID;
 
 -- Alerts whose incident an analyst changed: the next correlation run recomputes around them.
