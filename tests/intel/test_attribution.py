@@ -78,6 +78,11 @@ def test_apt29_techniques_and_tools_rank_apt29_first(kb_store: Store) -> None:
     assert "SUNBURST" in explanation and "AdFind" in explanation
     assert "T1621 Multi-Factor Authentication Request Generation" in explanation
     assert "most likely APT29" in result.summary()
+    refs = {e.kind: set() for e in top.evidence}
+    for e in top.evidence:
+        refs[e.kind].add(e.ref)
+    assert {"S0559", "S0560", "S0552"} <= refs["software"]  # SUNBURST, TEARDROP, AdFind
+    assert "T1621" in refs["technique"]
 
 
 def test_generic_noise_gets_no_attribution(kb_store: Store) -> None:

@@ -44,6 +44,7 @@ class Evidence:
     detail: str  # plain text, already in visible form
     points: float
     distinctive: bool
+    ref: str = ""  # what it is about: indicator id, software S####, group id, technique T####
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,8 @@ def attribute_incident(store: Store, incident_id: int) -> Attribution:
 
 
 def attribute_alerts(store: Store, alert_ids: Sequence[int]) -> Attribution:
+    if not alert_ids:
+        raise StoreError("attribution needs at least one alert")
     found = db.existing_alert_ids(store.conn, list(alert_ids))
     missing = sorted(set(alert_ids) - set(found))
     if missing:
@@ -245,7 +248,9 @@ def _score_iocs(
         conn, _observed_values(evidence.entities)
     ):
         label = display(indicator_name or indicator_id, 80)
-        item = Evidence("ioc", f"{display(value, 120)} (indicator {label})", IOC_POINTS, True)
+        item = Evidence(
+            "ioc", f"{display(value, 120)} (indicator {label})", IOC_POINTS, True, indicator_id
+        )
         for group in db.related(conn, "indicator", indicator_id, "indicates", "group"):
             scores.add("group", group, item)
         for campaign in db.related(conn, "indicator", indicator_id, "indicates", "campaign"):
@@ -274,7 +279,7 @@ def _credit_software(
     idf = weights.software_idf.get(software, 0.0)
     points = IOC_POINTS if from_indicator else (1.0 + idf) * factor
     distinctive = from_indicator or (idf >= DISTINCTIVE_IDF and not guarded)
-    item = Evidence("software", detail, points, distinctive)
+    item = Evidence("software", detail, points, distinctive, software)
     for group in weights.software_groups.get(software, ()):
         scores.add("group", group, item)
     for campaign in weights.software_campaigns.get(software, ()):
@@ -287,7 +292,7 @@ def _score_names(store: Store, weights: _Weights, hits: list[NameHit], scores: _
         found = display(hit.found, 80)
         detail = hit.alias if hit.alias.casefold() == found.casefold() else f"{hit.alias} ({found})"
         if hit.kind == "group":
-            item = Evidence("name", detail, GROUP_NAMED_POINTS * factor, True)
+            item = Evidence("name", detail, GROUP_NAMED_POINTS * factor, True, hit.object_id)
             scores.add("group", hit.object_id, item)
         else:
             _credit_software(weights, scores, hit.object_id, detail, factor, guarded=hit.guarded)
@@ -322,7 +327,8 @@ def _technique_evidence(
     idf = weights.technique_idf.get(matched, 0.0)
     row = names.get(matched)
     label = f"{matched} {row.name}" if row else matched
-    return Evidence("technique", label, idf * factor, idf * factor >= DISTINCTIVE_IDF)
+    points = idf * factor
+    return Evidence("technique", label, points, points >= DISTINCTIVE_IDF, matched)
 
 
 def _rank(store: Store, scores: _Scores, subject: str, techniques: tuple[str, ...]) -> Attribution:

@@ -236,6 +236,9 @@ class _Builder:
             for kind, target in self._targets(v.get("related", []), "uses"):
                 if kind in ("technique", "software"):
                     self.batch.relations.append(("group", group.row.id, "uses", kind, target))
+            for rel in v.get("related", []):
+                if rel["type"] in _ASSOCIATION:
+                    self.associations.append((group, rel["dest-uuid"]))
         return groups
 
     def _join_target(

@@ -35,7 +35,7 @@ MAX_NGRAM = 3
 # systems' own utilities that ATT&CK lists as tools: in alert text they are almost always the
 # word or the everyday command, so they count only as an executable name, and then weakly.
 _AMBIGUOUS_WORDS = """
-    arp attrib bitsadmin certutil dsquery esentutl forfiles ipconfig nbtstat netsh netstat
+    arp attrib bitsadmin certutil dacls dsquery esentutl forfiles ipconfig nbtstat netsh netstat
     nltest ping reg route schtasks systeminfo tasklist wevtutil whoami
     anchor aurora avenger basin bread butterfly calendar cannon carbon cardinal castle chameleon
     chaos charger circles cobalt copper crimson cuba disco dune empire epic equation escobar

@@ -344,10 +344,6 @@ def find_by_norm(conn: sqlite3.Connection, kind: str, norm: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def objects_with_id(conn: sqlite3.Connection, kind: str, object_id: str) -> bool:
-    return name_of(conn, kind, object_id) is not None
-
-
 def related(
     conn: sqlite3.Connection, src_kind: str, src_id: str, relation: str, dst_kind: str
 ) -> list[str]:
