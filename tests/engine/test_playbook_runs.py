@@ -186,3 +186,6 @@ def test_preview_shows_what_will_be_sent_without_secrets(
     assert preview.summary[1].startswith("severity High, status Active")
     assert b"very-secret" not in preview.body and b"Mimikatz" in preview.body
     assert list_runs(store.conn) == []  # a preview runs nothing
+    assert preview.missing_secrets == []
+    monkeypatch.delenv("TD_TOKEN")
+    assert preview.missing_secrets == ["TD_TOKEN"]

@@ -104,6 +104,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"  sends to: {display(preview.playbook.destination, 200)}")
         for line in preview.header_lines:
             print(f"  header:   {display(line, 200)}")
+        for name in preview.missing_secrets:
+            print(f"  warning:  environment variable {name} is not set: the run would fail")
         for line in preview.summary:
             print(f"  {line}")
         print(f"  payload:  {len(preview.body):,} bytes of JSON")

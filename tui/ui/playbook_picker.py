@@ -41,7 +41,12 @@ from tui.ui.dialogs import ConfirmDialog
 
 PREVIEW_JSON_CHARS = 3000
 FUZZY_CUTOFF, FUZZY_SPREAD = 60, 15
+DESCRIPTION_CHARS = 44  # one line per playbook in an 80-column terminal
 STATUS_STYLE = {"success": "green", "failed": "red", "timeout": "yellow", "running": "cyan"}
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def run_summary(run: Run) -> Text:
@@ -132,7 +137,7 @@ class PlaybookPicker(ModalScreen[Run | None]):
                 Text.assemble(
                     (display(p.name, 40), "bold"),
                     f"  {p.kind}  ",
-                    (display(p.description, 60), "dim"),
+                    (_short(display(p.description, 200), DESCRIPTION_CHARS), "dim"),
                 ),
                 id=p.name,
             )
@@ -172,6 +177,8 @@ class PlaybookPicker(ModalScreen[Run | None]):
         text = Text.assemble(("sends to  ", "bold"), display(preview.playbook.destination, 300))
         for line in preview.header_lines:
             text.append("\nheader    ", "bold").append(display(line, 200))
+        for name in preview.missing_secrets:
+            text.append(f"\nenvironment variable {name} is not set: the run would fail", "red")
         for line in preview.summary:
             text.append("\n" + line)
         body = preview.body.decode("utf-8", "replace")
