@@ -11,7 +11,7 @@ from tests.report.scenario import HOSTILE_TITLE, Scenario
 from tui.report.model import ReportType, Target, Tlp
 from tui.store import Store
 from tui.store.reports import list_reports
-from tui.ui.report_dialog import ReportChoice, ReportDialog, request_report
+from tui.ui.report_dialog import ReportChoice, ReportDialog, deliver_report, request_report
 
 
 class DialogApp(App[None]):
@@ -48,14 +48,25 @@ class ConsoleApp(App[None]):
     def __init__(self, store: Store, target: Target) -> None:
         super().__init__()
         self.store, self.target = store, target
-        self.delivered: list[Path] = []
+        self.delivered: list[tuple[Path, dict]] = []
 
     def on_mount(self) -> None:
         request_report(self, self.store, self.target, "Traffic from an unrecommended IP")
 
-    def deliver_binary(self, path_or_file, **kwargs) -> str | None:  # noqa: ANN001, ANN003
-        self.delivered.append(Path(path_or_file))
+    def deliver_binary(self, path_or_file: Path, **options: object) -> str | None:
+        self.delivered.append((Path(path_or_file), options))
         return None
+
+
+class WebApp(App[None]):
+    """As under `threatdesk serve`: the driver is a web driver."""
+
+    is_web = True
+    deliver_binary = ConsoleApp.deliver_binary
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.delivered: list[tuple[Path, dict]] = []
 
 
 async def test_terminal_gets_the_path_and_no_binary_delivery(
@@ -74,3 +85,13 @@ async def test_terminal_gets_the_path_and_no_binary_delivery(
     assert app.delivered == []  # terminal-mode deliver_binary writes 0 bytes in Textual 8.2.8
     made = list_reports(report_store.conn, alert_id=scenario.noise_alert_id)
     assert [(r.type, r.tlp) for r in made] == [("summary", "AMBER")]
+
+
+async def test_browser_session_opens_the_pdf_in_a_new_tab(tmp_path: Path) -> None:
+    pdf = tmp_path / "incident-1-summary.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    app = WebApp()
+    async with app.run_test() as pilot:
+        deliver_report(app, pdf)
+        await pilot.pause()
+    assert app.delivered == [(pdf, {"open_method": "browser", "mime_type": "application/pdf"})]
