@@ -219,6 +219,7 @@ def test_a_secret_with_a_line_break_never_reaches_a_header(
         ("ftp://example.com/x", ""),
         ("https://${env:HOST}/x", ""),
         ("https://user:pw@example.com/x", ""),
+        ("https://example.com:99999/x", ""),
         ("https://example.com/x", 'Idempotency-Key = "fixed"'),
         ("https://example.com/x", '"Bad Header" = "x"'),
     ],

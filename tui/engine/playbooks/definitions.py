@@ -128,6 +128,10 @@ def _url(table: dict[str, Any], where: str) -> str:
     url = _text(table, "url", where, "")
     # The scheme and host must be literal: only the path or query may hold a secret.
     parts = urlsplit(url)
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise PlaybookError(f"{where}: url has an invalid port ({exc})") from exc
     literal_host = parts.hostname and "${" not in parts.netloc and parts.username is None
     if parts.scheme not in ("http", "https") or not literal_host:
         raise PlaybookError(

@@ -102,7 +102,7 @@ def run_playbook(
     body = encode(build_payload(store.conn, target))
     run, created = start_run(
         store.conn,
-        _new_run(playbook, target, actor, trigger, f"{request_id or uuid.uuid4().hex}"),
+        _new_run(playbook, target, actor, trigger, request_id or uuid.uuid4().hex),
     )
     return _execute(store, playbook, run, body) if created else run
 
