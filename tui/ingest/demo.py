@@ -184,8 +184,9 @@ class DemoGenerator:
     ) -> dict[str, Any]:
         rng = self.rng
         kind = self._kinds[stage]
-        ctx = self.contexts.for_alert(ctx, stage, _stamp(t))
-        end = t + (600 + 2400 * rng.random() if stage in self._bursts else 0)
+        start = _stamp(t)
+        ctx = self.contexts.for_alert(ctx, stage, start)
+        end = t + 600 + 2400 * rng.random() if stage in self._bursts else t
         generated = end + 120 + 2280 * rng.random()
         alert_id = f"{_MAX_TICKS - (int(end * 1e7) + _UNIX_TICKS)}_{self.contexts.guid()}"
         entities = AlertEntities(ctx, rng.random() < GRAPH_SHARE, resource.location)
@@ -198,8 +199,8 @@ class DemoGenerator:
             "productName": "Microsoft Defender for Cloud",
             "productComponentName": _PRODUCT_COMPONENT[stage.catalog_kind],
             "alertType": kind.alert_type,
-            "startTimeUtc": ctx["time"],
-            "endTimeUtc": _stamp(end),
+            "startTimeUtc": start,
+            "endTimeUtc": _stamp(end) if end != t else start,
             "severity": kind.severity,
             "isIncident": False,
             "systemAlertId": alert_id,
