@@ -130,8 +130,8 @@ def test_simulate_equals_what_apply_then_does(store: Store, mixed: dict[str, lis
     assert row == ("FalsePositive", "Suppressed by rule backup-noise")
 
 
-def test_whole_store_and_per_alert_paths_agree(store: Store, mixed: dict[str, list[int]]) -> None:
-    """`simulate` (per entity, whole store) and `apply_to_new` (per alert) decide alike."""
+def test_whole_store_and_batch_paths_agree(store: Store, mixed: dict[str, list[int]]) -> None:
+    """`simulate` (whole store) and the batches `apply_to_new` checks decide alike."""
     rules = [
         similar_rule(),
         Rule("r-ip", "*", conditions=(Condition("entities.ip.address", Op.IN, ("10.0.0.5",)),)),
@@ -145,16 +145,21 @@ def test_whole_store_and_per_alert_paths_agree(store: Store, mixed: dict[str, li
             "*",
             conditions=(Condition("entities.process.commandline", Op.CONTAINS, text="/JOB 3 "),),
         ),
+        Rule(
+            "r-sim-all",
+            "*",
+            conditions=(Condition("entities.process.commandline", Op.SIMILAR, text=backup(0)),),
+        ),
     ]
     all_ids = sorted(i for ids in mixed.values() for i in ids)
+    batches = [all_ids[0::2], all_ids[1::2], all_ids[2:5]]
     for rule in rules:
         expected = sup.simulate(store, rule).alert_ids
-        got = [
-            aid
-            for aid, atype, ents in sup._alerts_with_entities(store.conn, all_ids)
-            if rule.matches_type(atype) and sup._rule_matches(rule, ents)
-        ]
-        assert sorted(got) == expected, rule.name
+        assert expected, rule.name
+        assert sup.matching_alert_ids(store, rule, within=all_ids) == expected, rule.name
+        for batch in batches:
+            got = sup.matching_alert_ids(store, rule, within=batch)
+            assert got == [a for a in expected if a in batch], rule.name
 
 
 def test_ingest_time_suppression(store: Store) -> None:

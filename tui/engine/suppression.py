@@ -43,7 +43,7 @@ from tui.store import suppression as db
 
 ENGINE_ACTOR = "threatdesk"
 DEFAULT_LIFETIME = timedelta(days=30)
-_BATCH = 5_000
+_BATCH = 50_000  # new alerts matched per rule at a time
 _CLASSIFICATION = {
     "FalsePositive": Classification.FALSE_POSITIVE,
     "BenignPositive": Classification.BENIGN_POSITIVE,
@@ -113,41 +113,98 @@ def get_rule(store: Store, ref: str | int) -> Rule:
 # ---- matching -------------------------------------------------------------------------------
 
 
+def _needle(cond: Condition) -> tuple[str, str]:
+    """(needle, column) for the SQL pre-filter: only where the value is a stored column."""
+    source = cond.plan.source
+    if source not in ("key", "host", "display") or cond.plan.exact:
+        return "", "display"
+    return cond.needle(), "display" if source == "display" else "key"
+
+
+def _with_data(cond: Condition) -> bool:
+    return cond.plan.source in ("account", "data")
+
+
 def _matching_entities(conn: Any, cond: Condition) -> list[int]:
-    ref = cond.ref
+    """Every entity in the store that meets `cond` (SQL narrows, Python decides)."""
     exact, prefixes = cond.keys()
-    on_stored = ref.source in ("key", "host", "display")
+    needle, column = _needle(cond)
     rows = db.entity_candidates(
         conn,
-        ref.entity_type.value,
+        cond.entity_type,
         keys=exact,
         prefixes=prefixes,
-        needle=cond.needle() if on_stored and not exact else "",
-        needle_column="display" if ref.source == "display" else "key",
-        with_data=ref.source in ("account", "data"),
+        needle=needle,
+        needle_column=column,
+        with_data=_with_data(cond),
     )
     return [eid for eid, key, disp, data in rows if cond.matches(key, disp, data)]
 
 
-def matching_alert_ids(store: Store, rule: Rule, *, open_only: bool = True) -> list[int]:
-    """Alerts (ascending ids) that `rule` matches; by default only those it would dismiss."""
+def _keep_matching(conn: Any, alert_ids: list[int], cond: Condition) -> list[int]:
+    """The alerts among `alert_ids` with an entity that meets `cond`; each entity is checked
+    once however many alerts share it."""
+    needle, column = _needle(cond)
+    rows = db.linked_entities(
+        conn,
+        alert_ids,
+        cond.entity_type,
+        needle=needle,
+        needle_column=column,
+        with_data=_with_data(cond),
+    )
+    verdicts: dict[int, bool] = {}
+    matched = set()
+    for alert_id, eid, key, disp, data in rows:
+        verdict = verdicts.get(eid)
+        if verdict is None:
+            verdict = verdicts[eid] = cond.matches(key, disp, data)
+        if verdict:
+            matched.add(alert_id)
+    return [a for a in alert_ids if a in matched]
+
+
+def matching_alert_ids(
+    store: Store, rule: Rule, *, open_only: bool = True, within: Sequence[int] | None = None
+) -> list[int]:
+    """Alerts (ascending ids) that `rule` matches, among `within` (default: the whole store);
+    by default only the open ones it would dismiss.
+
+    Conditions on strong keys (IP, host, hash, resource id, ...) become entity ids through the
+    (type, key) index and are joined in SQL with the alert type; the other conditions are then
+    checked in Python on the entities of the remaining candidates only. With nothing to narrow
+    the alerts (type `*`, no key condition, whole store), the first condition is evaluated over
+    its entity type instead, so no path walks every alert.
+    """
+    if within is not None and not within:
+        return []
     conn = store.conn
     alert_type = None if rule.alert_type == ALL_TYPES else rule.alert_type
-    if not rule.conditions:
-        return db.filter_alerts(conn, None, alert_type, open_only=open_only)
+    keyed = [c for c in rule.conditions if c.plan.exact]
+    others = [c for c in rule.conditions if not c.plan.exact]
+    if alert_type is None and not keyed and within is None and others:
+        keyed, others = [others[0]], others[1:]
     entity_sets = []
-    for cond in rule.conditions:
+    for cond in keyed:
         found = _matching_entities(conn, cond)
         if not found:
             return []
         entity_sets.append(found)
-    entity_sets.sort(key=len)
-    alerts = db.alerts_linked_to(conn, entity_sets[0])
-    for entity_ids in entity_sets[1:]:
-        if not alerts:
-            return []
-        alerts &= db.alerts_linked_to(conn, entity_ids)
-    return db.filter_alerts(conn, alerts, alert_type, open_only=open_only)
+    candidates = db.candidate_alerts(
+        conn,
+        alert_type,
+        open_only=open_only,
+        id_range=(min(within), max(within)) if within is not None else None,
+        entity_sets=entity_sets,
+    )
+    if within is not None:
+        wanted = set(within)
+        candidates = [a for a in candidates if a in wanted]
+    for cond in others:
+        if not candidates:
+            break
+        candidates = _keep_matching(conn, candidates, cond)
+    return candidates
 
 
 @dataclass
@@ -228,16 +285,6 @@ def apply(store: Store, rule: Rule, actor: str | None = None) -> list[int]:
         return _dismiss(conn, rule, matching_alert_ids(store, rule), actor or current_user(), now)
 
 
-Entities = dict[str, list[tuple[str, str, str | None]]]  # type -> [(key, display, data)]
-
-
-def _rule_matches(rule: Rule, entities: Entities) -> bool:
-    return all(
-        any(cond.matches(key, disp, data) for key, disp, data in entities.get(cond.entity_type, ()))
-        for cond in rule.conditions
-    )
-
-
 def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -251,43 +298,20 @@ def apply_to_new(store: Store, alert_ids: Sequence[int], actor: str = ENGINE_ACT
     rules = [rule_from_row(r) for r in db.active_rule_rows(conn, now)] if alert_ids else []
     if not rules:
         return 0
-    by_type: dict[str, list[Rule]] = defaultdict(list)
-    for rule in rules:
-        by_type[rule.alert_type].append(rule)
-    everywhere = by_type.pop(ALL_TYPES, [])
-    candidates: dict[str, list[Rule]] = {}  # alert type -> rules to try, lowest id first
     hits: dict[int, list[int]] = defaultdict(list)
-    for chunk in _chunks(list(alert_ids), _BATCH):
-        for alert_id, alert_type, entities in _alerts_with_entities(conn, chunk):
-            rules_here = candidates.get(alert_type)
-            if rules_here is None:
-                rules_here = sorted([*by_type.get(alert_type, ()), *everywhere], key=_rule_id)
-                candidates[alert_type] = rules_here
-            for rule in rules_here:
-                if _rule_matches(rule, entities):
-                    hits[rule.id].append(alert_id)
-                    break
+    for chunk in _chunks(sorted(alert_ids), _BATCH):
+        left = list(chunk)
+        for rule in rules:  # lowest id first: the oldest rule takes an alert
+            taken = matching_alert_ids(store, rule, within=left)
+            if taken:
+                hits[rule.id].extend(taken)
+                gone = set(taken)
+                left = [a for a in left if a not in gone]
     if not hits:
         return 0
     by_id = {r.id: r for r in rules}
     with transaction(conn):
         return sum(len(_dismiss(conn, by_id[rid], ids, actor, now)) for rid, ids in hits.items())
-
-
-def _rule_id(rule: Rule) -> int:
-    return rule.id or 0
-
-
-def _alerts_with_entities(conn: Any, alert_ids: Sequence[int]) -> list[tuple[int, str, Entities]]:
-    """(id, alert type, entities by type) of the open alerts among `alert_ids`."""
-    alerts: dict[int, tuple[str, Entities]] = {}
-    for aid, atype, status, eid, etype, key, disp, data in db.alert_entity_rows(conn, alert_ids):
-        if status not in db.OPEN_STATUSES:
-            continue
-        entry = alerts.setdefault(aid, (atype, {}))
-        if eid is not None:
-            entry[1].setdefault(etype, []).append((key, disp, data))
-    return [(aid, atype, ents) for aid, (atype, ents) in alerts.items()]
 
 
 # ---- rule changes ---------------------------------------------------------------------------

@@ -207,36 +207,60 @@ def entity_candidates(
     return conn.execute(select, (entity_type,)).fetchall()
 
 
-def alerts_linked_to(conn: sqlite3.Connection, entity_ids: Sequence[int]) -> set[int]:
-    return {
-        row[0]
-        for row in conn.execute(
-            "SELECT alert_id FROM alert_entities"
-            " WHERE entity_id IN (SELECT value FROM json_each(?))",
-            (_ids_json(entity_ids),),
-        )
-    }
-
-
-def filter_alerts(
+def candidate_alerts(
     conn: sqlite3.Connection,
-    alert_ids: Iterable[int] | None,
     alert_type: str | None,
     *,
     open_only: bool,
+    id_range: tuple[int, int] | None,
+    entity_sets: Sequence[Sequence[int]],
 ) -> list[int]:
-    """Ids (ascending) among `alert_ids` (None = all alerts) of `alert_type` (None = any)."""
+    """Ids (ascending) of alerts of `alert_type` (None = any), within `id_range`, linked to at
+    least one entity of every set in `entity_sets`."""
     clauses, params = [], []
-    if alert_ids is not None:
-        clauses.append("id IN (SELECT value FROM json_each(?))")
-        params.append(_ids_json(alert_ids))
     if alert_type is not None:
         clauses.append("alert_type = ?")
         params.append(alert_type)
+    if id_range is not None:
+        clauses.append("id BETWEEN ? AND ?")
+        params.extend(id_range)
     if open_only:
         clauses.append(f"status IN {OPEN_STATUSES!r}")
+    for entity_ids in entity_sets:
+        clauses.append(
+            "id IN (SELECT alert_id FROM alert_entities"
+            " WHERE entity_id IN (SELECT value FROM json_each(?)))"
+        )
+        params.append(_ids_json(entity_ids))
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     return [row[0] for row in conn.execute(f"SELECT id FROM alerts{where} ORDER BY id", params)]
+
+
+def linked_entities(
+    conn: sqlite3.Connection,
+    alert_ids: Sequence[int],
+    entity_type: str,
+    *,
+    needle: str = "",
+    needle_column: str = "display",
+    with_data: bool = False,
+) -> list[tuple[int, int, str, str, str | None]]:
+    """(alert id, entity id, key, display, data JSON or None) of the entities of one type linked
+    to `alert_ids`, narrowed by `needle` like `entity_candidates`."""
+    data = "e.data" if with_data else "NULL"
+    column = "e.key" if needle_column == "key" else "e.display"
+    # CROSS JOIN fixes the order: from the given alerts to their entities, never the reverse
+    # (a scan of every entity of the type).
+    sql = (
+        f"SELECT ae.alert_id, e.id, e.key, e.display, {data} FROM json_each(?) j"
+        " CROSS JOIN alert_entities ae ON ae.alert_id = j.value"
+        " CROSS JOIN entities e ON e.id = ae.entity_id WHERE e.type = ?"
+    )
+    params: list[object] = [_ids_json(alert_ids), entity_type]
+    if needle:
+        sql += f" AND instr(lower({column}), ?) > 0"
+        params.append(needle)
+    return conn.execute(sql, params).fetchall()
 
 
 def alert_entity_rows(
