@@ -282,3 +282,17 @@ def test_settings_from_config_are_checked():
         CorrelationSettings.from_section({"window_hours": -1})
     with pytest.raises(ConfigError, match="no setting 'windw'"):
         CorrelationSettings.from_section({"windw": 3})
+
+
+def test_correlate_command_prints_a_summary(store, capsys):
+    from tui.cli import main
+
+    load(store, [make_alert(alert_type=t, entities=[host("h1")]) for t in "AB"])
+    assert main(["--db", str(store.path), "correlate"]) == 0
+    assert "1 created" in capsys.readouterr().out
+    assert main(["--db", str(store.path), "correlate"]) == 0
+    assert "0 alerts examined" in capsys.readouterr().out
+    assert main(["--db", str(store.path), "correlate", "--rebuild"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("rebuild:") and "0 created" in out
+    assert main(["--db", str(store.path), "--readonly", "correlate"]) == 2

@@ -118,24 +118,20 @@ class _Graph:
     def alert_id(self, i: int) -> int:
         return i if self.ids is None else self.ids[i]
 
-    def load(self, conn, facts: Iterable[db.Fact], hosts: Iterable[tuple]) -> None:
+    def load(self, conn, facts: Iterable[db.Fact]) -> None:
         scope = self.scope
-        for alert_id, epoch, alert_type, resource, corr_key, source_incident in facts:
+        for alert_id, epoch, alert_type, resource, host, corr_key, source_incident in facts:
             i = self.index(alert_id)
             if i is None:
                 continue
             scope.time[i] = epoch
             scope.kind[i] = self._type_code(alert_type)
-            scope.site[i] = -self._resource_code(resource) if resource else 0
+            scope.site[i] = -self._resource_code(resource) if resource else (host or 0)
             scope.state[i] = FREE
             if corr_key:
                 self.values.setdefault((LinkKind.CORRELATION_KEY, corr_key), []).append(i)
             if source_incident:
                 self.values.setdefault((LinkKind.SOURCE_INCIDENT, source_incident), []).append(i)
-        for alert_id, entity_id in hosts:  # without a resource, an alert is about its host
-            i = self.index(alert_id)
-            if i is not None and (scope.site[i] == 0 < entity_id or 0 < entity_id < scope.site[i]):
-                scope.site[i] = entity_id
         pinned, removed = db.overrides(conn)
         for alert_id in removed:
             i = self.index(alert_id)
@@ -240,7 +236,7 @@ def rebuild(store: Store, settings: CorrelationSettings | None = None) -> Correl
         top = db.max_alert_id(conn)
         size = top + 1
         graph = _Graph(size, lambda a: a if a < size else None, None)
-        graph.load(conn, db.alert_facts(conn), db.host_links(conn))
+        graph.load(conn, db.alert_facts(conn))
         linker = Linker(graph.scope)
         stop = _stop_ids(conn, s)
         stats = _link_all_entities(conn, graph, linker, stop, s)
@@ -287,12 +283,13 @@ def _link_all_entities(conn, graph: _Graph, linker: Linker, stop: set[int], s) -
     stats = []
     window = s.window_seconds
     types_of = graph.scope.types_of
-    for entity_id, alert_ids in db.entity_groups(conn):
-        if len(alert_ids) < 2:
+    for entity_id, count, alert_ids in db.entity_groups(conn, s.max_alerts):
+        if alert_ids is None:  # too common: weak whatever else is true
+            stats.append((entity_id, count, [], True))
             continue
         sites = graph.sites(alert_ids, s.max_sites)
-        weak = _is_weak(len(alert_ids), sites, entity_id in stop, s)
-        stats.append((entity_id, len(alert_ids), sorted(sites), weak))
+        weak = _is_weak(count, sites, entity_id in stop, s)
+        stats.append((entity_id, count, sorted(sites), weak))
         if not weak:
             linker.link((LinkKind.ENTITY, entity_id), alert_ids, window, types_of, 2)
     return stats
@@ -325,7 +322,7 @@ def correlate_new(
         ids = array("q", sorted(region))
         position = {alert_id: i for i, alert_id in enumerate(ids)}
         graph = _Graph(len(ids), position.get, ids)
-        graph.load(conn, db.alert_facts(conn, ids), db.host_links(conn, ids))
+        graph.load(conn, db.alert_facts(conn, ids))
         linker = Linker(graph.scope)
         _link_region_entities(conn, graph, linker, s)
         types = db.type_stats(conn, graph.type_names[1:])
@@ -348,7 +345,7 @@ def _region(conn, fresh: list[int], dirty: list[int], s: CorrelationSettings) ->
     """The alerts whose links the batch can change; updates entity and type statistics."""
     region = set(fresh) | set(dirty)
     batch = _Graph(len(fresh), {a: i for i, a in enumerate(fresh)}.get, array("q", fresh))
-    batch.load(conn, db.alert_facts(conn, fresh), db.host_links(conn, fresh))
+    batch.load(conn, db.alert_facts(conn, fresh))
     scope = batch.scope
     by_entity: dict[int, list[int]] = {}
     for entity_id, alert_id in db.entity_links(conn, fresh):
@@ -411,14 +408,16 @@ def _entity_neighbours(
             found.update(db.entity_alerts(conn, entity_id))  # its links are gone
         elif not weak:
             low, high = _span(batch.scope, members, s.window_seconds)
-            found.update(db.entity_alerts(conn, entity_id, low, high))
+            near = db.entity_alerts_between(conn, entity_id, low, high)
+            if len({alert_type for _a, alert_type in near}) > 1:
+                found.update(a for a, _t in near)  # else one detection repeating: no link
     db.save_entity_stats(conn, rows)
     return found
 
 
 def _sites_of_alerts(conn, alert_ids: list[int], limit: int) -> set[str]:
     graph = _Graph(len(alert_ids), {a: i for i, a in enumerate(alert_ids)}.get, None)
-    graph.load(conn, db.alert_facts(conn, alert_ids), db.host_links(conn, alert_ids))
+    graph.load(conn, db.alert_facts(conn, alert_ids))
     return graph.sites(range(len(alert_ids)), limit)
 
 

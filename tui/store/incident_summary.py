@@ -13,6 +13,7 @@ from tui.model import KILL_CHAIN, Intent, Severity, display
 MULTI_STAGE = 3  # stages that make an incident a multi-stage attack (and raise its severity)
 _MAX_NAME = 80
 _MAX_RESOURCES = 50
+_LABELS = {i: i.label for i in Intent}
 
 
 @dataclass
@@ -57,7 +58,7 @@ def _name(place: str) -> str:
 def incident_title(facts: IncidentFacts, stages: list[Intent]) -> str:
     places = [_name(p) for p, _n in facts.places if p] or ["unknown resource"]
     main = places[0]
-    chain = " → ".join(s.label for s in stages)
+    chain = " → ".join(_LABELS[s] for s in stages)
     if len(stages) >= MULTI_STAGE:
         return f"Multi-stage attack on {main}: {chain}"
     if len(places) > 1 and facts.distinct_titles == 1:
@@ -80,7 +81,7 @@ def summarize(facts: IncidentFacts) -> Summary:
     where = ", ".join(_name(p) for p, _n in facts.places[:5] if p) or "no named resource"
     description = (
         f"{facts.count} alerts from {facts.first} to {facts.last} on {where}."
-        + (f" Kill-chain stages: {' → '.join(s.label for s in stages)}." if stages else "")
+        + (f" Kill-chain stages: {' → '.join(_LABELS[s] for s in stages)}." if stages else "")
         + (
             " Severity raised one level: the attack spans several stages."
             if len(stages) >= MULTI_STAGE and facts.severity_rank < 3

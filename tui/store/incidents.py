@@ -9,9 +9,9 @@ and mark the alerts around them dirty so the next correlation run settles the re
 from __future__ import annotations
 
 import sqlite3
+from array import array
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from itertools import groupby
 from typing import Any
 
 import orjson
@@ -24,8 +24,15 @@ from tui.store.incident_summary import IncidentFacts, summarize
 _CHUNK = 900
 _EPOCH = "CAST(round((julianday(start_time_utc) - 2440587.5) * 86400) AS INTEGER)"
 _RESOURCE = "CASE WHEN resource_id != '' THEN resource_id ELSE lower(compromised_entity) END"
+# An alert with neither resource id nor compromised entity is about its (first) host.
+_HOST = (
+    "CASE WHEN resource_id = '' AND compromised_entity = '' THEN (SELECT min(x.entity_id)"
+    " FROM alert_entities x JOIN entities e ON e.id = x.entity_id WHERE x.alert_id = alerts.id"
+    " AND e.type = 'host') END"
+)
 _FACTS = (
-    f"SELECT id, {_EPOCH}, alert_type, {_RESOURCE}, correlation_key, source_incident_id FROM alerts"
+    f"SELECT id, {_EPOCH}, alert_type, {_RESOURCE}, {_HOST}, correlation_key,"
+    " source_incident_id FROM alerts"
 )
 
 # Where an alert happened, for titles: the compromised entity, resource, or first named host.
@@ -34,7 +41,8 @@ _PLACE = (
     " FROM alert_entities x JOIN entities e ON e.id = x.entity_id WHERE x.alert_id = a.id"
     " AND e.type = 'host' ORDER BY e.id LIMIT 1), '')"
 )
-Fact = tuple[int, int, str, str, str, str]  # id, epoch s, type, resource, corr. key, src incident
+# id, epoch seconds, type, resource, host entity id (when no resource), corr. key, src. incident
+Fact = tuple[int, int, str, str, int | None, str, str]
 
 
 def _chunks(items: Iterable[int], size: int = _CHUNK) -> Iterator[list[int]]:
@@ -64,7 +72,7 @@ def max_alert_id(conn: sqlite3.Connection) -> int:
 
 
 def alert_facts(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> Iterator[Fact]:
-    """(id, epoch seconds, alert type, resource, correlation key, source incident id)."""
+    """The facts correlation needs about each alert (see `Fact`)."""
     if ids is None:
         yield from conn.execute(_FACTS)
         return
@@ -72,24 +80,22 @@ def alert_facts(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> I
         yield from conn.execute(f"{_FACTS} WHERE id IN ({_marks(chunk)})", chunk)
 
 
-def host_links(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> Iterator[tuple]:
-    """(alert id, host entity id) pairs: the machines an alert names."""
-    sql = (
-        "SELECT ae.alert_id, ae.entity_id FROM entities e"
-        " JOIN alert_entities ae ON ae.entity_id = e.id WHERE e.type = 'host'"
+def entity_groups(
+    conn: sqlite3.Connection, list_below: int | None = None
+) -> Iterator[tuple[int, int, list[int] | None]]:
+    """(entity id, alerts, alert ids) of every entity in two or more alerts.
+
+    SQLite groups the index in C; ids are listed only for entities in fewer than `list_below`
+    alerts (the others are too common to link anything), or for all when it is None.
+    """
+    limit = list_below if list_below is not None else 1 << 62
+    rows = conn.execute(
+        "SELECT entity_id, count(*) AS n, CASE WHEN count(*) < ? THEN group_concat(alert_id)"
+        " END FROM alert_entities GROUP BY entity_id HAVING n >= 2",
+        (limit,),
     )
-    if ids is None:
-        yield from conn.execute(sql)
-        return
-    for chunk in _chunks(ids):
-        yield from conn.execute(f"{sql} AND ae.alert_id IN ({_marks(chunk)})", chunk)
-
-
-def entity_groups(conn: sqlite3.Connection) -> Iterator[tuple[int, list[int]]]:
-    """Every entity with the ids of its alerts, in entity order (one index scan)."""
-    rows = conn.execute("SELECT entity_id, alert_id FROM alert_entities ORDER BY entity_id")
-    for entity_id, group in groupby(rows, key=lambda row: row[0]):
-        yield entity_id, [alert_id for _e, alert_id in group]
+    for entity_id, count, joined in rows:
+        yield entity_id, count, None if joined is None else list(map(int, joined.split(",")))
 
 
 def entity_links(conn: sqlite3.Connection, ids: Iterable[int]) -> list[tuple[int, int]]:
@@ -112,19 +118,25 @@ def alerts_with_value(conn: sqlite3.Connection, column: str, value: str) -> list
     return [r[0] for r in conn.execute(f"SELECT id FROM alerts WHERE {column} = ?", (value,))]
 
 
-def entity_alerts(
-    conn: sqlite3.Connection, entity_id: int, low: int | None = None, high: int | None = None
-) -> list[int]:
-    """Alerts naming an entity, optionally only those starting within [low, high] (epoch s)."""
-    if low is None or high is None:
-        sql, args = "SELECT alert_id FROM alert_entities WHERE entity_id = ?", (entity_id,)
-    else:
-        sql = (
-            "SELECT a.id FROM alert_entities ae JOIN alerts a ON a.id = ae.alert_id"
-            " WHERE ae.entity_id = ? AND a.start_time_utc BETWEEN ? AND ?"
+def entity_alerts(conn: sqlite3.Connection, entity_id: int) -> list[int]:
+    """Every alert naming an entity."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT alert_id FROM alert_entities WHERE entity_id = ?", (entity_id,)
         )
-        args = (entity_id, iso_at(low), iso_at(high))
-    return [r[0] for r in conn.execute(sql, args)]
+    ]
+
+
+def entity_alerts_between(
+    conn: sqlite3.Connection, entity_id: int, low: int, high: int
+) -> list[tuple[int, str]]:
+    """(alert id, alert type) of the alerts naming an entity that start in [low, high] (epoch)."""
+    return conn.execute(
+        "SELECT a.id, a.alert_type FROM alert_entities ae JOIN alerts a ON a.id = ae.alert_id"
+        " WHERE ae.entity_id = ? AND a.start_time_utc BETWEEN ? AND ?",
+        (entity_id, iso_at(low), iso_at(high)),
+    ).fetchall()
 
 
 def type_alerts(
@@ -237,6 +249,19 @@ def uncorrelated(conn: sqlite3.Connection, ids: Iterable[int]) -> list[int]:
             )
         )
     return out
+
+
+def uncorrelated_ids(conn: sqlite3.Connection) -> array:
+    """Ids of every alert not correlated yet (a compact array: there may be millions)."""
+    return array(
+        "q",
+        (
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM alerts WHERE id NOT IN (SELECT alert_id FROM correlated_alerts)"
+            )
+        ),
+    )
 
 
 def mark_correlated(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
@@ -496,6 +521,35 @@ def related_alerts(
     )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur]
+
+
+def incident_by_source_id(conn: sqlite3.Connection) -> Iterator[tuple[str, int | None]]:
+    """(source id, incident id or None) of every alert: scoring against a ground truth."""
+    yield from conn.execute(
+        "SELECT a.source_id, ia.incident_id FROM alerts a"
+        " LEFT JOIN incident_alerts ia ON ia.alert_id = a.id"
+    )
+
+
+def source_ids(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
+    """(alert id, source id) of every alert."""
+    yield from conn.execute("SELECT id, source_id FROM alerts")
+
+
+def forget_correlation(conn: sqlite3.Connection) -> None:
+    """Drop every incident and correlation state (benchmarks; refused after analyst edits)."""
+    with transaction(conn):
+        if conn.execute("SELECT 1 FROM incident_overrides LIMIT 1").fetchone():
+            raise StoreError("analysts have edited incidents here: use a rebuild instead")
+        for table in (
+            "incident_alerts",
+            "incidents",
+            "correlated_alerts",
+            "correlation_entity_stats",
+            "correlation_type_stats",
+            "correlation_dirty",
+        ):
+            conn.execute(f"DELETE FROM {table}")
 
 
 # --- analyst edits -------------------------------------------------------------------------
