@@ -178,6 +178,7 @@ ALIASES = [
     ("software", "S0559", "SUNBURST", norm_name("SUNBURST")),
     ("software", "S0677", "AADInternals", norm_name("AADInternals")),
     ("group", "G0016", "Cozy Bear", norm_name("Cozy Bear")),
+    ("group", "G1006", "ControlX", norm_name("ControlX")),
 ]
 
 
@@ -204,3 +205,5 @@ def test_fuzzy_only_for_long_names_and_never_between_known_names() -> None:
     assert hits("mimikats dumped lsass") == {"Mimikatz": ("mimikats", False, False)}
     assert hits("AADInternal module") == {"AADInternals": ("AADInternal", False, False)}
     assert hits("SUNBURN detected") == {}  # 7 letters from an 8-letter name: 2 edits, too far
+    assert hits("Control panel applet") == {}  # group names are never fuzzy: not ControlX
+    assert hits("controlx beacon") == {"ControlX": ("controlx", True, False)}

@@ -3,7 +3,8 @@
 Alert text is full of ordinary words that happen to be software or group names ("Net", "Page",
 "Empire", "Silence"). The guards: names shorter than four characters and everyday words match
 only as an executable's file name (`net.exe`); other names must match a whole token or a run of
-up to three tokens exactly, and only long names may differ by an edit or two (fuzzy, rapidfuzz).
+up to three tokens exactly, and only long software names may differ by an edit or two (fuzzy,
+rapidfuzz).
 """
 
 from __future__ import annotations
@@ -96,9 +97,13 @@ class NameMatcher:
                 self._by_norm.setdefault(norm, []).append((kind, object_id, alias))
         # Fuzzy candidates by length: a token is compared only with names it could be within
         # two edits of, which keeps large incidents fast.
+        # Only software names are matched fuzzily: malware file names drift ("mimikatz2"),
+        # while group names are proper nouns and fuzzing them catches words ("Control" ->
+        # the group ControlX).
         by_length: dict[int, list[str]] = {}
-        for norm in self._by_norm:
-            if allowed_edits(norm) and norm not in AMBIGUOUS:
+        for norm, named in self._by_norm.items():
+            software = any(kind == "software" for kind, _id, _alias in named)
+            if software and allowed_edits(norm) and norm not in AMBIGUOUS:
                 by_length.setdefault(len(norm), []).append(norm)
         longest = max(by_length, default=0)
         self._fuzzy_window = {
@@ -146,5 +151,7 @@ class NameMatcher:
             ):
                 if distance <= allowed_edits(choice):
                     for kind, object_id, alias in self._by_norm[choice]:
+                        if kind != "software":
+                            continue
                         key = (kind, object_id)
                         hits.setdefault(key, NameHit(kind, object_id, alias, found, False))
