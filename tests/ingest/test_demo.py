@@ -123,6 +123,8 @@ def test_each_attack_stays_on_its_resource_and_shares_its_evidence(records) -> N
                 others = set().union(*(_values(o) for o in alerts if o is not alert))
                 assert _values(alert) & others, (name, alert["properties"]["alertType"])
     assert len(set(victims.values())) == len(victims)  # distinct resources per attack
+    noise_resources = {_resource_id(a) for a, name in records if name is None}
+    assert noise_resources & set(victims.values())  # scanners hit attacked VMs too
 
 
 def test_shared_infrastructure_crosses_unrelated_attacks_and_noise(records) -> None:

@@ -28,7 +28,7 @@ from tui.ingest.demo_catalog import AlertKind, alert_kind
 from tui.ingest.demo_context import Contexts
 from tui.ingest.demo_entities import AlertEntities, add_evidence
 from tui.ingest.demo_remediation import remediation_steps
-from tui.ingest.demo_scenarios import EXTRA_KINDS, NOISE, SCENARIOS, Scenario, Stage
+from tui.ingest.demo_scenarios import EXTRA_KINDS, NOISE, SCANNED, SCENARIOS, Scenario, Stage
 from tui.ingest.demo_tenant import VICTIM_POOLS, DemoResource, Tenant, pick
 
 DEFAULT_ALERTS = 3000
@@ -39,6 +39,7 @@ SCENARIO_SHARE = 0.06  # chance that the next unit is an attack rather than one 
 CORRELATION_KEY_SHARE = 0.3  # attacks that Defender itself tagged with a correlationKey
 GRAPH_SHARE = 0.5  # alerts whose entities use $id/$ref rather than inline copies
 NOISE_DISMISSED_SHARE = 0.04
+SCANS_ON_VICTIM = (0, 0, 1, 2)  # scanner alerts on an attacked VM, drawn per attack
 OPTIONAL_SKIP_SHARE = 0.3  # optional stages missing from an attack, as detections are
 
 ALERT_FILE = "alerts.jsonl"
@@ -166,7 +167,20 @@ class DemoGenerator:
             if key:
                 alert["properties"]["correlationKey"] = key
             out.append(DemoAlert(alert, name))
+        if scenario.victim in ("windows-vm", "linux-vm"):
+            out += self._scans(ctx, resource, t0, span)
         return out
+
+    def _scans(
+        self, ctx: dict[str, Any], resource: DemoResource, t0: float, span: float
+    ) -> list[DemoAlert]:
+        """Internet scanners hit an attacked VM too: noise on the attack's own resource."""
+        rng = self.rng
+        count = pick(rng, SCANS_ON_VICTIM)
+        return [
+            DemoAlert(self._alert(SCANNED, ctx, resource, t0 + rng.random() * span, "Active"), None)
+            for _ in range(count)
+        ]
 
     def _noise(self) -> DemoAlert:
         rng = self.rng

@@ -369,19 +369,16 @@ class Noise:
 
 # Only the `{random}` part of each command line changes between alerts of a family, as with
 # real jobs that name temp files after GUIDs: what an analyst suppresses with one rule.
+SCANNED = Stage(
+    "Network_TrafficFromUnrecommendedIP",
+    "network",
+    0,
+    ("host", "scanner_ips"),
+    ("T1595",),
+)
+
 NOISE = (
-    Noise(
-        "internet-scanner",
-        40,
-        EDGE_VMS,
-        Stage(
-            "Network_TrafficFromUnrecommendedIP",
-            "network",
-            0,
-            ("host", "scanner_ips"),
-            ("T1595",),
-        ),
-    ),
+    Noise("internet-scanner", 40, EDGE_VMS, SCANNED),
     Noise(
         "backup-agent",
         14,
