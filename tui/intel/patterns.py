@@ -50,9 +50,13 @@ class _Parser:
 
     def keyword_or(self) -> bool:
         self.skip()
-        if re.match(r"OR\b", self.text[self.pos :]):
+        rest = self.text[self.pos :]
+        if re.match(r"OR\b", rest):
             self.pos += 2
             return True
+        unsupported = re.match(r"(AND|FOLLOWEDBY|WITHIN|REPEATS|START|STOP)\b", rest)
+        if unsupported:
+            raise self.fail(f"{unsupported.group(1)} is not supported, only OR-ed comparisons")
         return False
 
     def pattern(self) -> list[tuple[str, str]]:
