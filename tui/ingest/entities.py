@@ -127,31 +127,33 @@ def _lower_keys(entity: dict) -> dict[str, Any]:
 
 
 def resolve_refs(nodes: list[Any]) -> list[dict]:
-    """The entity objects of `nodes` with every `{"$ref": id}` replaced by the object it names.
+    """The entity objects of `nodes` with each `{"$ref": id}` attribute (or list item) replaced
+    by the entity it names.
 
-    Ids are collected from the whole tree, because Log Analytics repeats an entity inline
-    wherever it is used while the REST API defines it once and refers to it by `$ref`.
+    The REST API defines every entity once, at the top of `entities` or inline in the first
+    entity that uses it, and refers to it by `$ref`; Log Analytics repeats referenced entities inline instead, which
+    needs no resolving. References are resolved one level deep: enough to find a process's host
+    or a file's hashes, and no attacker-controlled recursion.
     """
     by_id: dict[str, dict] = {}
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if isinstance(node.get("$id"), str):
-                by_id.setdefault(node["$id"], node)
-            stack.extend(v for v in node.values() if isinstance(v, dict | list))
-        elif isinstance(node, list):
-            stack.extend(node)
+    for node in nodes:
+        if type(node) is dict:
+            # Entities defined inline as an attribute of an earlier entity are referable too.
+            for item in (node, *node.values()):
+                if type(item) is dict and type(item.get("$id")) is str:
+                    by_id.setdefault(item["$id"], item)
 
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict) and set(node) == {"$ref"}:
-            return by_id.get(node["$ref"], {})
-        return node
+    def resolve(value: Any) -> Any:
+        if type(value) is dict and len(value) == 1 and "$ref" in value:
+            return by_id.get(value["$ref"], {})
+        if type(value) is list:
+            return [resolve(item) for item in value]
+        return value
 
     return [
         {k: resolve(v) for k, v in node.items()}
         for node in map(resolve, nodes)
-        if isinstance(node, dict)
+        if type(node) is dict
     ]
 
 

@@ -50,7 +50,7 @@ def parse(data: bytes) -> tuple[dict, str]:
     if not isinstance(value, dict):
         kind = {list: "an array", str: "a string"}.get(type(value), "a scalar")
         raise RecordError(f"record is {kind}, expected a JSON object")
-    if data.count(b"[") + data.count(b"{") > MAX_DEPTH and depth(value) > MAX_DEPTH:
+    if data.count(b"[") + data.count(b"{") > MAX_DEPTH and too_deep(value):
         raise RecordError(f"nesting deeper than {MAX_DEPTH}")
     _refuse_duplicate_keys(data, value)
     return value, data.decode("utf-8")
@@ -68,17 +68,19 @@ def _reason(exc: orjson.JSONDecodeError, data: bytes) -> str:
     return f"invalid JSON: {exc.msg} at character {exc.pos}"
 
 
-def depth(value: object) -> int:
-    """Nesting depth of containers (an empty object is 1)."""
-    deepest = 0
-    stack = [(value, 1)]
-    while stack:
-        node, level = stack.pop()
-        if level > deepest:
-            deepest = level
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((c, level + 1) for c in children if isinstance(c, dict | list))
-    return deepest if isinstance(value, dict | list) else 0
+def too_deep(node: dict | list, budget: int = MAX_DEPTH) -> bool:
+    """True when containers nest deeper than `budget` (an empty object is depth 1).
+
+    Recursion stops at the budget, so it is at most MAX_DEPTH frames deep."""
+    if budget == 0:
+        return True
+    for child in node.values() if type(node) is dict else node:
+        if type(child) in _CONTAINERS and too_deep(child, budget - 1):
+            return True
+    return False
+
+
+_CONTAINERS = (dict, list)
 
 
 def _refuse_duplicate_keys(data: bytes, value: dict) -> None:

@@ -6,6 +6,7 @@ import hashlib
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import orjson
 
@@ -119,6 +120,36 @@ def _source_values(alert: Alert, digest: str) -> tuple:
     )
 
 
+class PreparedAlert(NamedTuple):
+    """An alert as the rows it becomes: plain tuples, cheap to send between processes."""
+
+    source_id: str
+    digest: str
+    values: tuple  # SOURCE_COLUMNS, in order
+    status: str
+    entities: tuple[tuple[str, str, str, str], ...]  # (type, key, display, data JSON)
+    techniques: tuple[str, ...]
+    search: tuple[str, str, str]  # FTS title, description, entities
+
+
+def prepare(alert: Alert) -> PreparedAlert:
+    digest = content_hash(alert.raw)
+    keyed = {}
+    for e in alert.entities:
+        if e.key is not None:
+            keyed.setdefault((e.type.value, e.key), (e.display, e.data))
+    entities = tuple((t, k, d, _dumps(data)) for (t, k), (d, data) in keyed.items())
+    return PreparedAlert(
+        alert.source_id,
+        digest,
+        _source_values(alert, digest),
+        alert.status.value,
+        entities,
+        tuple(dict.fromkeys((*alert.techniques, *alert.sub_techniques))),
+        (alert.alert_display_name, alert.description, " ".join(e[2] for e in entities)),
+    )
+
+
 def upsert_alerts(conn: sqlite3.Connection, alerts: Sequence[Alert]) -> UpsertResult:
     """Insert new alerts and refresh changed ones in one short transaction.
 
@@ -132,28 +163,30 @@ def upsert_alerts(conn: sqlite3.Connection, alerts: Sequence[Alert]) -> UpsertRe
 
 
 def write_alerts(conn: sqlite3.Connection, alerts: Sequence[Alert]) -> UpsertResult:
-    """`upsert_alerts` inside the caller's write transaction (the import adds its quarantine
-    rows and counters to the same transaction)."""
+    """`upsert_alerts` inside the caller's write transaction."""
+    return write_prepared(conn, [prepare(a) for a in alerts])
+
+
+def write_prepared(conn: sqlite3.Connection, alerts: Sequence[PreparedAlert]) -> UpsertResult:
+    """Upsert prepared alerts inside the caller's write transaction (the import adds its
+    quarantine rows and counters to the same transaction, and prepares alerts in workers)."""
     result = UpsertResult(new_ids=[])
     now = utcnow()
     existing = _existing(conn, [a.source_id for a in alerts])
     inserts, updates, touched, fresh = [], [], [], []
     for alert in alerts:
-        digest = content_hash(alert.raw)
         found = existing.get(alert.source_id)
         if found is None:
-            inserts.append(
-                (alert.source_id, *_source_values(alert, digest), now, alert.status.value, now)
-            )
-            existing[alert.source_id] = (-1, digest)  # later in-batch copies: unchanged
+            inserts.append((alert.source_id, *alert.values, now, alert.status, now))
+            existing[alert.source_id] = (-1, alert.digest)  # later in-batch copies: unchanged
             touched.append(alert)
             fresh.append(alert.source_id)
             result.new += 1
-        elif found[1] == digest:
+        elif found[1] == alert.digest:
             result.unchanged += 1
         else:
-            updates.append((*_source_values(alert, digest), now, found[0]))
-            existing[alert.source_id] = (found[0], digest)
+            updates.append((*alert.values, now, found[0]))
+            existing[alert.source_id] = (found[0], alert.digest)
             touched.append(alert)
             result.updated += 1
     conn.executemany(_INSERT_SQL, inserts)
@@ -189,26 +222,24 @@ def _chunks(items: list, size: int) -> Iterable[list]:
         yield items[start : start + size]
 
 
-def _write_children(conn: sqlite3.Connection, alerts: list[Alert], ids: dict[str, int]) -> None:
+def _write_children(
+    conn: sqlite3.Connection, alerts: list[PreparedAlert], ids: dict[str, int]
+) -> None:
     entity_rows = {}
     for alert in alerts:
-        for e in alert.entities:
-            if e.key is not None:
-                entity_rows.setdefault((e.type.value, e.key), (e.display, _dumps(e.data)))
+        for row in alert.entities:
+            entity_rows.setdefault(row[:2], row)
     conn.executemany(
         "INSERT OR IGNORE INTO entities (type, key, display, data) VALUES (?, ?, ?, ?)",
-        [(t, k, d, j) for (t, k), (d, j) in entity_rows.items()],
+        entity_rows.values(),
     )
     entity_ids = _entity_ids(conn, list(entity_rows))
     links, techniques, fts = [], [], []
     for alert in alerts:
         aid = ids[alert.source_id]
-        keyed = {(e.type.value, e.key): e.display for e in alert.entities if e.key is not None}
-        links.extend((aid, entity_ids[k]) for k in keyed)
-        techniques.extend(
-            (aid, t) for t in dict.fromkeys((*alert.techniques, *alert.sub_techniques))
-        )
-        fts.append((aid, alert.alert_display_name, alert.description, " ".join(keyed.values())))
+        links.extend((aid, entity_ids[row[:2]]) for row in alert.entities)
+        techniques.extend((aid, t) for t in alert.techniques)
+        fts.append((aid, *alert.search))
     conn.executemany("INSERT OR IGNORE INTO alert_entities VALUES (?, ?)", links)
     conn.executemany("INSERT OR IGNORE INTO alert_techniques VALUES (?, ?)", techniques)
     conn.executemany(

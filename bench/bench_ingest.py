@@ -1,0 +1,135 @@
+"""Ingest benchmark: demo alerts as Defender JSON Lines, imported end to end into a fresh DB.
+
+    python -m bench.bench_ingest --alerts 100000 [--runs 3] [--seed 7] [--keep DIR]
+
+Each measurement runs in its own child process, so its peak RSS is its own high-water mark.
+`threatdesk import` is `import_paths` on a fresh database (parse, validate, normalize, upsert
+with entities, techniques and FTS, quarantine, import record). The baseline is sqlite-utils
+`insert_all` with default settings on the same records (the ARM envelope flattened into
+`properties`' columns, nested values stored as JSON), without any entity or search index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_CHILD = "--child"
+
+
+def _child(kind: str, db: Path, source: Path) -> None:
+    """Run one measurement in this (child) process and print it as JSON."""
+    started = time.perf_counter()
+    if kind == "threatdesk":
+        from tui.ingest.pipeline import import_paths
+        from tui.store import Store
+
+        summary = import_paths(Store(db), [source])
+        count = summary.new + summary.unchanged + summary.updated
+        assert summary.rejected == 0 and not summary.refused, summary
+    else:
+        import orjson
+        import sqlite_utils
+
+        def rows():
+            with source.open("rb") as lines:
+                for line in lines:
+                    record = orjson.loads(line)
+                    yield {"id": record["id"], **record["properties"]}
+
+        table = sqlite_utils.Database(db)["alerts"]
+        table.insert_all(rows())
+        count = table.count
+    print(
+        json.dumps(
+            {
+                "alerts": count,
+                "seconds": time.perf_counter() - started,
+                "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+def _measure(kind: str, source: Path, workdir: Path) -> dict:
+    db = workdir / f"{kind}.db"
+    for stale in workdir.glob(f"{kind}.db*"):
+        stale.unlink()
+    command = [sys.executable, "-m", "bench.bench_ingest", _CHILD, kind, str(db), str(source)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["db_mib"] = sum(p.stat().st_size for p in workdir.glob(f"{kind}.db*")) / 2**20
+    return result
+
+
+def _machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {total:.0f} GiB RAM, Python "
+        f"{platform.python_version()}, SQLite {__import__('sqlite3').sqlite_version}, "
+        f"load average {load}"
+    )
+
+
+def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == _CHILD:
+        _child(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--alerts", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", type=Path, help="work in DIR and keep the files")
+    args = parser.parse_args()
+    from tui.ingest.demo import write_demo
+
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        print(f"machine: {_machine()}")
+        source = write_demo(workdir / "demo", args.alerts, args.seed).alerts
+        size = source.stat().st_size / 2**20
+        print(f"input: {args.alerts:,} demo alerts, Defender JSON Lines, {size:,.0f} MiB\n")
+        results = {kind: [] for kind in ("threatdesk", "sqlite-utils")}
+        for _ in range(args.runs):
+            for kind, runs in results.items():  # interleaved: both see the same noise
+                runs.append(_measure(kind, source, workdir))
+        _table(results)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _table(results: dict[str, list[dict]]) -> None:
+    base = statistics.median(r["alerts"] / r["seconds"] for r in results["sqlite-utils"])
+    print("| importer | alerts | runs | median s | median alerts/s | vs sqlite-utils"
+          " | peak RSS MiB | DB MiB |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for kind, runs in results.items():
+        rate = statistics.median(r["alerts"] / r["seconds"] for r in runs)
+        print(
+            f"| {kind} | {runs[0]['alerts']:,} | {len(runs)} "
+            f"| {statistics.median(r['seconds'] for r in runs):.1f} | {rate:,.0f} "
+            f"| {rate / base:.2f}x | {max(r['peak_rss_mib'] for r in runs):,.0f} "
+            f"| {runs[-1]['db_mib']:,.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
