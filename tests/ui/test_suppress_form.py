@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import App
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Label, Static
 
 from tests.engine.test_suppression_engine import add, noise, status
 from tui.engine import suppression as sup
@@ -102,7 +102,7 @@ async def test_warning_shown_and_esc_cancels_without_saving(store: Store) -> Non
         assert "would dismiss 1 High-severity alert(s)" in summary
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        dialog_text = " ".join(str(w.render()) for w in app.screen.query(Label))
+        dialog_text = " ".join(str(w.render()) for w in app.screen.query(Static))
         assert "High-severity" in dialog_text
         await pilot.press("escape")
         await settle(app, pilot)

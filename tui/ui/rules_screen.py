@@ -99,8 +99,7 @@ class RulesScreen(Screen):
                 Text(display(rule.author, 40)),
                 key=str(rule.id),
             )
-        title = f"Suppression rules ({len(rules)}) · enter open · e edit · d disable/enable"
-        self.query_one("#title", Label).update(Text(f"{title} · x delete · s simulate"))
+        self.query_one("#title", Label).update(Text(f"Suppression rules ({len(rules)})"))
 
     def _error(self, message: str) -> None:
         self.notify(display(message, 500), severity="error", markup=False)

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Label, OptionList
+from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.config import current_user
@@ -78,9 +78,9 @@ class ChoiceDialog(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question)
+            yield Static(self.question)
             hint = " · ".join(f"{key} {label}" for key, label, _v in self.choices)
-            yield Label(Text(f"{hint} · esc cancel"), classes="hint")
+            yield Static(Text(f"{hint} · esc cancel"), classes="hint")
 
     def on_key(self, event: events.Key) -> None:
         for key, _label, value in self.choices:
@@ -265,7 +265,7 @@ class SuppressScreen(Screen):
         highlighted = conditions.highlighted
         conditions.clear_options()
         conditions.add_options(
-            Option(Text(f"[{'x' if row.enabled else ' '}] {describe(row.condition)}"))
+            Option(Text(f"[{'x' if row.enabled else ' '}] {describe(row.condition, 100)}"))
             for row in self.rows
         )
         if self.rows:
