@@ -219,3 +219,19 @@ def test_shape_is_linear_on_hostile_input() -> None:
 def test_anchor_is_a_literal_word() -> None:
     assert anchor(shape("C:\\Tools\\backup.exe /job 17")) == "backup.exe"
     assert anchor(shape("1234 5678")) == ""
+
+
+def test_regex_conditions_are_refused() -> None:
+    """SECURITY 27: no user regexes at all; an unknown operator is refused, not guessed."""
+    rule = {
+        "name": "evil-regex",
+        "properties": {
+            "alertType": "T",
+            "reason": "Test",
+            "suppressionAlertsScope": {
+                "allOf": [{"field": "entities.process.commandline", "regex": "(a+)+$"}]
+            },
+        },
+    }
+    with pytest.raises(RuleError, match="'evil-regex': condition on entities"):
+        load_defender(json.dumps(rule))

@@ -21,7 +21,7 @@ from tui.engine import suppression as sup
 from tui.engine.suppression_rule import Rule, RuleError, RuleState, describe
 from tui.model import display
 from tui.model.clock import utcnow
-from tui.store import StoreError
+from tui.store import Store, StoreError
 from tui.ui.suppress_form import (
     ALERT_COLUMNS,
     PREVIEW_LIMIT,
@@ -49,7 +49,7 @@ class RulesScreen(Screen):
         Binding("r", "reload", "Reload", id="rules.reload"),
     ]
 
-    def __init__(self, store: object) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
         self.rules: dict[str, Rule] = {}
@@ -200,7 +200,7 @@ class RulePage(Screen):
         Binding("a", "dismissed", "Dismissed alerts", id="rule.dismissed"),
     ]
 
-    def __init__(self, store: object, rule: Rule, *, simulate: bool = False) -> None:
+    def __init__(self, store: Store, rule: Rule, *, simulate: bool = False) -> None:
         super().__init__()
         self.store = store
         self.rule = rule

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import events, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
@@ -37,7 +37,7 @@ from tui.engine.suppression_rule import (
 )
 from tui.engine.suppression_similar import MIN_THRESHOLD
 from tui.model import display
-from tui.store import StoreError
+from tui.store import Store, StoreError
 
 PREVIEW_LIMIT = 200
 SIMULATE_DELAY = 0.3  # seconds of quiet typing before the preview is recomputed
@@ -175,7 +175,7 @@ class SuppressScreen(Screen):
 
     def __init__(
         self,
-        store: object,
+        store: Store,
         alert_ids: Sequence[int] = (),
         *,
         incident_ids: Sequence[int] = (),
@@ -450,7 +450,7 @@ class SuppressScreen(Screen):
         self.dismiss(result)
 
 
-def suppress_extension(app: object, targets: list[tuple[str, int]]) -> None:
+def suppress_extension(app: App, targets: list[tuple[str, int]]) -> None:
     """Handler for the app's `suppress` action (`s`): targets are ("alert" | "incident", id)."""
     screen = SuppressScreen(
         app.store,
