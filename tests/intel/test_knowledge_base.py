@@ -52,6 +52,9 @@ def test_threat_actor_and_intrusion_set_are_one_group(kb_store: Store) -> None:
     assert "Espionage" in profile.motives
     assert "Government" in profile.target_sectors
     assert "Germany" in profile.victims
+    # Tidal's observed 'US' joins MISP's 'United States' instead of listing it twice.
+    assert "United States" in profile.victims
+    assert "United States of America" not in profile.victims
     assert profile.references and all(r.startswith("http") for r in profile.references)
     assert "(Citation:" not in profile.description and "](" not in profile.description
 

@@ -111,6 +111,34 @@ def _union(*lists: Iterable[str]) -> list[str]:
     return list(seen.values())
 
 
+# Spellings in MISP threat-actor victim lists that differ from the country galaxy's names.
+_COUNTRY_SPELLINGS = {
+    "united states": "US",
+    "us": "US",
+    "usa": "US",
+    "russian federation": "RU",
+    "republic of korea": "KR",
+    "korea (republic of)": "KR",
+    "czech republic": "CZ",
+    "the philippines": "PH",
+}
+
+
+class _Countries:
+    """ISO codes <-> names, so Tidal's observed countries ('US') join MISP's victim names
+    ('United States') without listing a country twice."""
+
+    def __init__(self, values: list[dict[str, Any]]) -> None:
+        self.names = {v.get("meta", {}).get("ISO", ""): v.get("description", "") for v in values}
+        self.codes = {name.casefold(): code for code, name in self.names.items()}
+        self.codes |= {k: v for k, v in _COUNTRY_SPELLINGS.items()}
+
+    def merge(self, victims: list[str], observed_codes: list[str]) -> list[str]:
+        present = {self.codes.get(v.casefold()) for v in victims}
+        added = [self.names.get(c, c) for c in observed_codes if c not in present]
+        return _union(victims, added)
+
+
 @dataclass
 class _Group:
     row: GroupRow
@@ -296,10 +324,7 @@ class _Builder:
                 self.associations.append((group, rel["dest-uuid"]))
 
     def _merge_tidal(self, by_g_id: dict[str, _Group], by_name: dict[str, list[_Group]]) -> None:
-        countries = {
-            c.get("meta", {}).get("ISO", ""): c.get("description", "")
-            for c in self.values("country")
-        }
+        countries = _Countries(self.values("country"))
         for v in self.values("tidal-groups"):
             meta = v.get("meta", {})
             group = by_g_id.get(meta.get("group_attack_id", ""))
@@ -312,8 +337,7 @@ class _Builder:
             row = group.row
             row.motives = _union(row.motives, _as_list(meta.get("observed_motivations")))
             row.sectors = _union(row.sectors, _as_list(meta.get("target_categories")))
-            observed = (countries.get(c, c) for c in _as_list(meta.get("observed_countries")))
-            row.victims = _union(row.victims, observed)
+            row.victims = countries.merge(row.victims, _as_list(meta.get("observed_countries")))
             if not row.country and meta.get("country"):
                 row.country = str(meta["country"])
 

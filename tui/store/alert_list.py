@@ -11,12 +11,13 @@ import re
 import sqlite3
 from array import array
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import orjson
 
 from tui.model import Severity, Status
+from tui.store.db import Store
 
 
 class Sort(StrEnum):
@@ -70,6 +71,18 @@ class Counts:
     total: int = 0
     severity: dict[Severity, int] = field(default_factory=dict)
     status: dict[Status, int] = field(default_factory=dict)
+
+
+# An interactive reader touches a few pages per screen, while the store's default page cache
+# (64 MB) times one connection per worker thread would be most of the memory budget.
+READER_CACHE_KIB = 8192
+
+
+def reader(store: Store) -> sqlite3.Connection:
+    """The calling thread's connection, with a page cache sized for the UI."""
+    conn = store.conn
+    conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+    return conn
 
 
 def incident_key(incident_id: int) -> int:
@@ -290,29 +303,50 @@ def incident_members(conn: sqlite3.Connection, incident_id: int) -> list[int]:
 
 
 def counts(conn: sqlite3.Connection, f: ListFilter) -> Counts:
-    """Rows by severity and by status for the filter (what the header shows)."""
+    """Rows by severity and by status for the filter (what the header shows).
+
+    Two GROUP BYs rather than one over (severity, status): each can be answered from its own
+    covering index (alerts_severity_time, alerts_status_time) instead of a scan of the table.
+    """
     out = Counts()
+    for rank, n in _count_by(conn, f, "severity_rank"):
+        sev = Severity.from_rank(rank)
+        out.severity[sev] = out.severity.get(sev, 0) + n
+        out.total += n
+    for status, n in _count_by(conn, f, "status"):
+        st = Status(status)
+        out.status[st] = out.status.get(st, 0) + n
+    return out
+
+
+def _count_index(f: ListFilter) -> str:
+    """Without ANALYZE statistics SQLite reads the table for a status-filtered count by
+    severity (9 s at 1M rows); the (severity, status) index answers it in 0.15 s."""
+    other = replace(f, severities=frozenset(), statuses=frozenset(), sort=Sort.TIME)
+    if other == ListFilter() and (f.severities or f.statuses):
+        return " INDEXED BY alerts_severity_status"
+    return ""
+
+
+def _count_by(conn: sqlite3.Connection, f: ListFilter, column: str) -> list[tuple]:
     grouped = _has_incidents(conn)
     parts, params = [], []
     if not f.incidents_only:
         a_conds, a_params = _alert_where(f)
         if grouped:
             a_conds.append("NOT EXISTS (SELECT 1 FROM incident_alerts ia WHERE ia.alert_id = a.id)")
-        parts.append(f"SELECT a.severity_rank AS r, a.status AS s FROM alerts a{_where(a_conds)}")
+        parts.append(
+            f"SELECT a.{column} AS v, count(*) AS n FROM alerts a{_count_index(f)}"
+            f"{_where(a_conds)} GROUP BY v"
+        )
         params += a_params
     if grouped or f.incidents_only:
         i_conds, i_params = _incident_where(f)
         parts.append(
-            f"SELECT i.severity_rank AS r, i.status AS s FROM incidents i{_where(i_conds)}"
+            f"SELECT i.{column} AS v, count(*) AS n FROM incidents i{_where(i_conds)} GROUP BY v"
         )
         params += i_params
-    sql = f"SELECT r, s, count(*) FROM ({' UNION ALL '.join(parts)}) GROUP BY r, s"
-    for rank, status, n in conn.execute(sql, params):
-        sev, st = Severity.from_rank(rank), Status(status)
-        out.total += n
-        out.severity[sev] = out.severity.get(sev, 0) + n
-        out.status[st] = out.status.get(st, 0) + n
-    return out
+    return conn.execute(" UNION ALL ".join(parts), params).fetchall()
 
 
 # --- search ----------------------------------------------------------------------------------

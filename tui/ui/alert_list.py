@@ -24,7 +24,7 @@ from textual.strip import Strip
 
 from tui.model import Severity, Status, display
 from tui.store import Store
-from tui.store.alert_list import ListRow, rows
+from tui.store.alert_list import ListRow, reader, rows
 
 CACHE_ROWS = 4096
 # How many screens of rows to fetch around the viewport, so paging finds them ready.
@@ -165,7 +165,7 @@ class AlertList(ScrollView, can_focus=True, inherit_bindings=False):
 
     @work(thread=True, group="rows", exit_on_error=False)
     def _load_rows(self, keys: list[int], replace: bool) -> None:
-        found = rows(self.store.conn, keys)
+        found = rows(reader(self.store), keys)
         self.app.call_from_thread(self._rows_arrived, keys, found, replace)
 
     def _rows_arrived(self, asked: list[int], found: dict[int, ListRow], replace: bool) -> None:

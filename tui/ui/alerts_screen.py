@@ -21,6 +21,7 @@ from tui.store.alert_list import (
     incident_key,
     incident_members,
     ordered_keys,
+    reader,
 )
 from tui.ui.alert_list import AlertList
 from tui.ui.commands import (
@@ -59,6 +60,7 @@ class AlertsScreen(TriageActions):
         super().__init__()
         self.filter = ListFilter()
         self.search_text = ""
+        self.shown_search = ""  # the search whose results the list holds now
         self.window = 0  # index into WINDOWS
         self.counts: Counts | None = None
         self._prompt_mode = ""  # "search" | "command" | ""
@@ -86,10 +88,13 @@ class AlertsScreen(TriageActions):
 
     # --- loading ---------------------------------------------------------------------------
 
-    def reload(self, *, quick: bool = False, refresh_rows: bool = False) -> None:
+    def reload(
+        self, *, quick: bool = False, refresh_rows: bool = False, recount: bool = True
+    ) -> None:
         expanded = set(self.alert_list.expanded)
         self._load_keys(self.filter, self.search_text, expanded, quick, refresh_rows)
-        self._load_counts(self.filter)
+        if recount:
+            self._load_counts(self.filter)
         self._show_summary()
 
     @work(thread=True, exclusive=True, group="keys", exit_on_error=False)
@@ -97,7 +102,7 @@ class AlertsScreen(TriageActions):
         self, f: ListFilter, query: str, expanded: set[int], quick: bool, refresh_rows: bool
     ) -> None:
         worker = get_current_worker()
-        conn = self.app.store.conn
+        conn = reader(self.app.store)
         if query:
             if self._titles is None:
                 self._titles = distinct_titles(conn)
@@ -106,11 +111,17 @@ class AlertsScreen(TriageActions):
             if quick:
                 first = ordered_keys(conn, f, limit=QUICK_ROWS)
                 if not worker.is_cancelled:
-                    self.app.call_from_thread(self._show_keys, first, [], expanded, refresh_rows)
+                    self.app.call_from_thread(
+                        self._show_keys, first, [], expanded, refresh_rows, query
+                    )
             keys = ordered_keys(conn, f)
         children = self._expand(conn, keys, expanded)
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_keys, keys, children, expanded, refresh_rows)
+            self.app.call_from_thread(
+                self._show_keys, keys, children, expanded, refresh_rows, query
+            )
+        if self._titles is None and not worker.is_cancelled:
+            self._titles = distinct_titles(conn)  # ready before the first search
 
     @staticmethod
     def _expand(conn, keys: array, expanded: set[int]) -> list[int]:
@@ -125,8 +136,14 @@ class AlertsScreen(TriageActions):
         return children
 
     def _show_keys(
-        self, keys: array, children: list[int], expanded: set[int], refresh_rows: bool
+        self,
+        keys: array,
+        children: list[int],
+        expanded: set[int],
+        refresh_rows: bool,
+        query: str,
     ) -> None:
+        self.shown_search = query
         listing = self.alert_list
         listing.expanded = {k for k in expanded if k in keys}
         listing.empty_message = (
@@ -139,7 +156,7 @@ class AlertsScreen(TriageActions):
 
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def _load_counts(self, f: ListFilter) -> None:
-        found = counts(self.app.store.conn, f)
+        found = counts(reader(self.app.store), f)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._counts_arrived, found)
 
@@ -216,7 +233,7 @@ class AlertsScreen(TriageActions):
     def _set_query(self, value: str) -> None:
         if value != self.search_text:
             self.search_text = value
-            self.reload()
+            self.reload(recount=False)  # the header counts the filter, not the search
 
     @on(Input.Submitted, "#prompt")
     def _prompt_submitted(self, event: Input.Submitted) -> None:

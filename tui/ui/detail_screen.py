@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
 from tui.store.alert_detail import AlertDetail, alert_detail
+from tui.store.alert_list import reader
 from tui.ui.detail_view import render_detail
 from tui.ui.keys import DETAIL_KEYS, TRIAGE_KEYS, bindings
 from tui.ui.messages import DataChanged
@@ -35,7 +36,7 @@ class AlertDetailScreen(TriageActions):
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load(self) -> None:
         try:
-            found = alert_detail(self.app.store.conn, self.alert_id)
+            found = alert_detail(reader(self.app.store), self.alert_id)
         except KeyError:
             self.app.call_from_thread(self._missing)
             return
