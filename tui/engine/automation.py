@@ -26,13 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from tui.config import Config, current_user
 from tui.engine.playbooks import PlaybookError, RunInProgressError, Target, load_playbooks
 from tui.engine.playbooks.definitions import NAME_RE, Playbook
 from tui.engine.playbooks.runner import run_automatic
-from tui.model.enums import Severity
+from tui.model.enums import EntityType, Severity
 from tui.model.text import visible
 from tui.store import Store
 from tui.store import playbooks as runs_store
@@ -154,7 +155,9 @@ def _condition(rule: Any, where: str) -> Condition:
 # --- matching ------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _squash(name: str) -> str:
+    """The spelling-independent form of a name: `alertType`, `alert_type` -> `alerttype`."""
     return name.lower().replace("_", "").replace("-", "")
 
 
@@ -162,34 +165,47 @@ def _is_severity(path: str) -> bool:
     return _squash(path) == "severity"
 
 
+@lru_cache(maxsize=1024)
+def _parse_path(path: str) -> tuple[str, str]:
+    head, _, rest = path.partition(".")
+    return _squash(head), rest
+
+
 _LIST_COLUMNS = ("intent", "techniques")
+_ENTITIES = "entities"
+
+
+def make_facts(row: dict[str, Any], entities: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """What rules match against: the columns by squashed name, entities grouped by type."""
+    facts: dict[str, Any] = {_squash(k): v for k, v in row.items()}
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for e in entities:
+        grouped.setdefault(_squash(e["type"]), []).append(e)
+    facts[_ENTITIES] = grouped
+    return facts
 
 
 def resolve(facts: dict[str, Any], path: str) -> list[Any]:
-    """Values of a property path in a target's facts (its columns plus `entities`)."""
-    head, _, rest = path.partition(".")
-    if _squash(head) == "entities":
+    """Values of a property path in a target's facts (see make_facts)."""
+    head, rest = _parse_path(path)
+    if head == _ENTITIES:
         kind, _, field = rest.partition(".")
-        return [
-            _entity_field(e, field)
-            for e in facts["entities"]
-            if _squash(e["type"]) == _squash(kind)
-        ]
-    column = next((c for c in facts if _squash(c) == _squash(head)), None)
-    if column is None:
+        return [_entity_field(e, field) for e in facts[_ENTITIES].get(_squash(kind), ())]
+    if head not in facts:
         return []
-    value = facts[column]
+    value = facts[head]
     if rest:
         return [_lookup(value, rest)]
-    if column in _LIST_COLUMNS and isinstance(value, str):
+    if head in _LIST_COLUMNS and isinstance(value, str):
         return [v for v in value.split(",") if v]
     return value if isinstance(value, list) else [value]
 
 
 def _entity_field(entity: dict[str, Any], field: str) -> Any:
-    if _squash(field) in ("", "display"):
+    squashed = _squash(field)
+    if squashed in ("", "display"):
         return entity["display"]
-    if _squash(field) == "key":
+    if squashed == "key":
         return entity["key"]
     return _lookup(entity["data"], field)
 
@@ -278,8 +294,9 @@ def _fire(
     runs: list[Run] = []
     ids = list(ids)
     actor = current_user()
+    needs = _Needs.of(rules)
     for start in range(0, len(ids), _CHUNK):
-        for target_id, facts in _facts(store, target_type, ids[start : start + _CHUNK]):
+        for target_id, facts in _facts(store, target_type, ids[start : start + _CHUNK], needs):
             for rule in rules:
                 if not rule.matches(facts):
                     continue
@@ -295,19 +312,48 @@ def _fire(
     return runs
 
 
-def _facts(store: Store, target_type: str, ids: list[int]) -> list[tuple[int, dict[str, Any]]]:
+@dataclass(frozen=True, slots=True)
+class _Needs:
+    """The alert columns and entity types the rules look at: only those are read."""
+
+    columns: tuple[str, ...]
+    entity_types: tuple[str, ...]
+
+    @classmethod
+    def of(cls, rules: list[AutomationRule]) -> _Needs:
+        paths = [c.path for r in rules for s in r.rule_sets for c in s]
+        heads = {_parse_path(p)[0] for p in paths}
+        kinds = {_squash(_parse_path(p)[1].partition(".")[0]) for p in paths}
+        return cls(
+            columns=tuple(c for c in runs_store.ALERT_COLUMNS if _squash(c) in heads),
+            entity_types=tuple(
+                t.value for t in EntityType if _ENTITIES in heads and _squash(t.value) in kinds
+            ),
+        )
+
+
+def _facts(
+    store: Store, target_type: str, ids: list[int], needs: _Needs
+) -> list[tuple[int, dict[str, Any]]]:
     conn = store.conn
     if target_type == "alert":
-        rows = runs_store.alert_rows(conn, ids)
-        entities = runs_store.alert_entities(conn, [r["id"] for r in rows])
-        return [(r["id"], {**r, "entities": entities[r["id"]]}) for r in rows]
+        rows = runs_store.alert_rows(conn, ids, needs.columns)
+        found = [r["id"] for r in rows]
+        entities = _entities_of(store, found, needs)
+        return [(r["id"], make_facts(r, entities.get(r["id"], ()))) for r in rows]
     out = []
     for incident_id in ids:
         row = runs_store.incident_row(conn, incident_id)
         if row is None:
             continue
         alert_ids = runs_store.incident_alert_ids(conn, incident_id, limit=10_000)
-        entities = runs_store.alert_entities(conn, alert_ids)
+        entities = _entities_of(store, alert_ids, needs)
         unique = {(e["type"], e["key"]): e for es in entities.values() for e in es}
-        out.append((incident_id, {**row, "entities": list(unique.values())}))
+        out.append((incident_id, make_facts(row, unique.values())))
     return out
+
+
+def _entities_of(store: Store, alert_ids: list[int], needs: _Needs) -> dict[int, list[dict]]:
+    if not needs.entity_types:
+        return {}
+    return runs_store.alert_entities(store.conn, alert_ids, needs.entity_types)

@@ -9,6 +9,7 @@ analysts triggering the same response at once execute it once.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -272,49 +273,116 @@ def finish_run(conn: sqlite3.Connection, run_id: int, result: RunResult) -> Run:
 
 # --- the rows a payload is built from -----------------------------------------------------------
 
-_JSON_ALERT_COLUMNS = (
+_JSON_ALERT_COLUMNS = frozenset(
+    {
+        "remediation_steps",
+        "extended_properties",
+        "extended_links",
+        "supporting_evidence",
+        "resource_identifiers",
+    }
+)
+_JSON_INCIDENT_COLUMNS = frozenset({"stages", "resources", "reasons"})
+# Every alert column a payload or an automation rule may use; `raw` (possibly megabytes, and
+# already represented by the columns) is left out.
+ALERT_COLUMNS = (
+    "id",
+    "source_id",
+    "source_format",
+    "system_alert_id",
+    "alert_type",
+    "alert_display_name",
+    "description",
+    "severity",
+    "severity_rank",
+    "intent",
+    "start_time_utc",
+    "end_time_utc",
+    "time_generated_utc",
+    "processing_end_time_utc",
+    "compromised_entity",
+    "resource_id",
     "remediation_steps",
     "extended_properties",
     "extended_links",
     "supporting_evidence",
     "resource_identifiers",
+    "correlation_key",
+    "is_incident",
+    "product_name",
+    "vendor_name",
+    "product_component_name",
+    "alert_uri",
+    "techniques",
+    "source_incident_id",
+    "is_simulated",
+    "source_status",
+    "imported_at",
+    "status",
+    "owner",
+    "classification",
+    "classification_comment",
+    "suppressed_by_rule",
+    "version",
+    "updated_at",
 )
-_JSON_INCIDENT_COLUMNS = ("stages", "resources", "reasons")
 
 
-def _dicts(cursor: sqlite3.Cursor, json_columns: tuple[str, ...]) -> list[dict[str, Any]]:
+def _dicts(cursor: sqlite3.Cursor, json_columns: frozenset[str]) -> list[dict[str, Any]]:
     names = [d[0] for d in cursor.description]
+    decode = [n for n in names if n in json_columns]
     out = []
     for row in cursor:
         item = dict(zip(names, row, strict=True))
-        for column in json_columns:
+        for column in decode:
             item[column] = orjson.loads(item[column])
         out.append(item)
     return out
 
 
-def alert_rows(conn: sqlite3.Connection, alert_ids: list[int]) -> list[dict[str, Any]]:
-    """Alert columns (JSON columns decoded) in the order of `alert_ids`; unknown ids are skipped."""
+def _chunks(ids: list[int]) -> Iterator[tuple[list[int], str]]:
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        yield chunk, ",".join("?" * len(chunk))
+
+
+def alert_rows(
+    conn: sqlite3.Connection, alert_ids: list[int], columns: Sequence[str] = ALERT_COLUMNS
+) -> list[dict[str, Any]]:
+    """Alert columns (JSON decoded) in the order of `alert_ids`; unknown ids are skipped.
+
+    `columns` (a subset of ALERT_COLUMNS; `id` is always included) lets automation read only
+    what its rules use.
+    """
+    unknown = set(columns) - set(ALERT_COLUMNS)
+    if unknown:
+        raise ValueError(f"not alert columns: {', '.join(sorted(unknown))}")
+    selected = ", ".join(dict.fromkeys(("id", *columns)))
     found: dict[int, dict[str, Any]] = {}
-    for start in range(0, len(alert_ids), 500):
-        chunk = alert_ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        cursor = conn.execute(f"SELECT * FROM alerts WHERE id IN ({marks})", chunk)
+    for chunk, marks in _chunks(alert_ids):
+        cursor = conn.execute(f"SELECT {selected} FROM alerts WHERE id IN ({marks})", chunk)
         found.update((row["id"], row) for row in _dicts(cursor, _JSON_ALERT_COLUMNS))
     return [found[i] for i in alert_ids if i in found]
 
 
-def alert_entities(conn: sqlite3.Connection, alert_ids: list[int]) -> dict[int, list[dict]]:
-    """Entities (type, key, display, data) of each alert."""
+def alert_entities(
+    conn: sqlite3.Connection, alert_ids: list[int], types: Collection[str] | None = None
+) -> dict[int, list[dict]]:
+    """Entities (type, key, display, data) of each alert, optionally of some types only."""
     out: dict[int, list[dict]] = {i: [] for i in alert_ids}
-    for start in range(0, len(alert_ids), 500):
-        chunk = alert_ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    type_filter, type_args = "", []
+    if types is not None:
+        type_filter = f" AND e.type IN ({','.join('?' * len(types))})"
+        type_args = list(types)
+    for chunk, marks in _chunks(alert_ids):
         for alert_id, type_, key, display, data in conn.execute(
+            # CROSS JOIN keeps the alert-first plan: with a type filter SQLite would otherwise
+            # walk every entity of that type and probe each against the id list.
             "SELECT ae.alert_id, e.type, e.key, e.display, e.data FROM alert_entities ae"
-            f" JOIN entities e ON e.id = ae.entity_id WHERE ae.alert_id IN ({marks})"
+            f" CROSS JOIN entities e ON e.id = ae.entity_id"
+            f" WHERE ae.alert_id IN ({marks}){type_filter}"
             " ORDER BY ae.alert_id, e.id",
-            chunk,
+            [*chunk, *type_args],
         ):
             out[alert_id].append(
                 {"type": type_, "key": key, "display": display, "data": orjson.loads(data)}
