@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from pathlib import Path
 
 from tui.cli import main
@@ -50,3 +51,14 @@ def test_default_path_is_the_demo_database_not_the_analysts(monkeypatch, tmp_pat
     assert demo_db_path(args).name == "demo.db"
     args.db = tmp_path / "chosen.db"
     assert demo_db_path(args) == tmp_path / "chosen.db"
+
+
+def test_demo_rebuilds_its_database_from_an_older_schema(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    assert main(["demo", "--db", str(db), "--alerts", "20", "--no-open"]) == 0
+    with sqlite3.connect(db) as conn:  # as if written before the latest migration
+        conn.execute("PRAGMA user_version = 1")
+
+    assert main(["demo", "--db", str(db), "--alerts", "30", "--no-open"]) == 0
+
+    assert _counts(db)[0] == 30

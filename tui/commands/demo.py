@@ -10,7 +10,7 @@ from pathlib import Path
 from platformdirs import user_data_path
 
 from tui.config import APP, current_user
-from tui.store import Store, StoreError, audit, transaction
+from tui.store import Store, StoreError, audit, connect, transaction
 
 DEMO_DB = "demo.db"
 MARK_ACTION = "demo.build"  # audit action that marks a database as a demo database
@@ -125,16 +125,17 @@ def _remove_demo_database(path: Path) -> None:
 
 
 def _is_demo(path: Path) -> bool:
+    """Whether `path` carries the demo mark; read-only and unmigrated, whatever its schema."""
     try:
-        store = Store(path, readonly=True)
-    except (StoreError, OSError):
+        conn = connect(path, migrate=False, readonly=True)
+    except StoreError:
         return False
     try:
-        history = audit.history(store.conn, "database", "demo")
+        history = audit.history(conn, "database", "demo")
     except sqlite3.Error:
         return False
     finally:
-        store.close()
+        conn.close()
     return any(entry["action"] == MARK_ACTION for entry in history)
 
 
