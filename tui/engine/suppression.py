@@ -1,12 +1,11 @@
 """Suppression: simulate a rule over past alerts, save it, apply it, and undo it.
 
-Two paths decide whether an alert matches a rule and both rest on `Condition.matches`:
-`matching_alert_ids` works per entity over the whole store (SQL narrows the entities of the
-condition's type, Python checks the survivors, SQL joins them back to alerts), and
-`apply_to_new` works per alert on an import batch. A rule dismisses only open alerts (Active,
-InProgress); closed ones carry an analyst's verdict and are left alone. Nothing is deleted:
-dismissed alerts keep `suppressed_by_rule`, and disabling or deleting a rule asks whether to
-reactivate them.
+One function, `matching_alert_ids`, decides which alerts a rule matches, over the whole store
+(simulate, apply) or over a batch of new alerts (apply_to_new), and every value comparison goes
+through `Condition.matches`; so what simulate shows is what apply and ingest do. A rule dismisses
+only open alerts (Active, InProgress); closed ones carry an analyst's verdict and are left alone.
+Nothing is deleted: dismissed alerts keep `suppressed_by_rule`, and disabling or deleting a rule
+asks whether to reactivate them.
 """
 
 from __future__ import annotations
