@@ -207,3 +207,9 @@ def test_fuzzy_only_for_long_names_and_never_between_known_names() -> None:
     assert hits("SUNBURN detected") == {}  # 7 letters from an 8-letter name: 2 edits, too far
     assert hits("Control panel applet") == {}  # group names are never fuzzy: not ControlX
     assert hits("controlx beacon") == {"ControlX": ("controlx", True, False)}
+
+
+def test_huge_fields_are_scanned_only_near_the_start() -> None:
+    filler = "A" * 1_000_000
+    assert hits(f"mimikatz.exe {filler}") == {"Mimikatz": ("mimikatz", True, False)}
+    assert hits(f"{filler} mimikatz.exe") == {}

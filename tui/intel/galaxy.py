@@ -131,7 +131,7 @@ class _Countries:
     def __init__(self, values: list[dict[str, Any]]) -> None:
         self.names = {v.get("meta", {}).get("ISO", ""): v.get("description", "") for v in values}
         self.codes = {name.casefold(): code for code, name in self.names.items()}
-        self.codes |= {k: v for k, v in _COUNTRY_SPELLINGS.items()}
+        self.codes |= _COUNTRY_SPELLINGS
 
     def merge(self, victims: list[str], observed_codes: list[str]) -> list[str]:
         present = {self.codes.get(v.casefold()) for v in victims}

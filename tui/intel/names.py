@@ -30,6 +30,7 @@ _EXECUTABLE = re.compile(
 _HEXLIKE = re.compile(r"^[0-9a-f]*[0-9][0-9a-f]*$")  # only hex digits, at least one a digit
 
 MIN_WORD_LENGTH = 4
+MAX_TEXT_SCANNED = 20_000
 MAX_NGRAM = 3
 
 # Everyday words that are also names of ATT&CK software or activity groups, and the operating
@@ -115,7 +116,8 @@ class NameMatcher:
         words: dict[str, str] = {}
         executables: dict[str, str] = {}
         for text in texts:
-            shown = visible(text)
+            # Names sit near the start of a field; a 1 MB command line is not read to its end.
+            shown = visible(text[:MAX_TEXT_SCANNED])
             for match in _EXECUTABLE.finditer(shown):
                 executables.setdefault(norm_name(match.group(1)), match.group(0))
             tokens = _TOKEN.findall(shown)
