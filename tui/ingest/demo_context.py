@@ -165,6 +165,8 @@ class Contexts:
             "shell_url": f"https://{resource.name}.azurewebsites.net/wp-content/uploads/{shell}",
             "ransom_id": self._hex(6).upper(),
         }
+        if ctx["os"] == "Linux":  # the dropped file there is the miner itself
+            ctx["payload"], ctx["payload_dir"] = ctx["miner"], "/tmp/.X11-unix"
         return ctx
 
     def noise(self, resource: DemoResource) -> dict[str, Any]:

@@ -183,11 +183,13 @@ def _image_file(e: AlertEntities) -> Entity:
 
 def _process(e: AlertEntities) -> Entity:
     ctx = e.ctx
+    image = ctx["command"].split(" ", 1)[0].strip('"')
+    runs_payload = "payload" in ctx["evidence"] and image.endswith(ctx["payload"])
     entity: Entity = {
         "processId": ctx["pid"],
         "commandLine": ctx["command"],
         "creationTimeUtc": ctx["time"],
-        "imageFile": e.ref("image_file"),
+        "imageFile": e.ref("payload" if runs_payload else "image_file"),
     }
     if ctx["run_as"]:
         entity["account"] = e.ref(ctx["run_as"])

@@ -309,7 +309,7 @@ RANSOMWARE_PRECURSORS = Scenario(
             0,
             ("host", "dc", "svc_account", "process"),
             ("T1569", "T1569.002", "T1021.002"),
-            r"C:\Windows\PSEXESVC.exe -accepteula \\{host} -s cmd.exe /c C:\Users\Public\{payload}",
+            r"C:\Windows\PSEXESVC.exe -accepteula \\{host} -s cmd.exe /c C:\ProgramData\{payload}",
             run_as="svc_account",
         ),
         Stage(
@@ -347,7 +347,7 @@ RANSOMWARE_PRECURSORS = Scenario(
             1.4,
             ("host", "svc_account", "process", "payload"),
             ("T1486",),
-            r"C:\Users\Public\{payload} --encrypt --network --note README-{ransom_id}.txt",
+            r"C:\ProgramData\{payload} --encrypt --network --note README-{ransom_id}.txt",
             run_as="svc_account",
             alert_type="VM_RansomwareIndicators",
         ),
