@@ -22,6 +22,7 @@ from tests.engine.playbook_support import (
 from tests.factories import entity
 from tui.engine.playbooks import PlaybookError, Target, load_playbooks, run_playbook
 from tui.store import Store
+from tui.store.audit import history
 
 PY = sys.executable
 
@@ -140,6 +141,8 @@ def test_timeout_kills_the_whole_process_group(store: Store, tmp_path: Path) -> 
     assert run.status == "timeout"
     assert "whole process group" in run.error
     assert "started" in run.output  # output before the kill is kept
+    result = history(store.conn, "alert", alert_id)[-1]
+    assert (result["action"], result["after"]["status"]) == ("playbook.result", "timeout")
     assert _gone(int((tmp_path / "child.pid").read_text()))
 
 
@@ -175,6 +178,7 @@ def test_huge_output_is_capped_in_memory_and_marked_truncated(store: Store, tmp_
     assert run.output.startswith("A" * 4096 + "\n… [+")
     assert f"[+{300 * 1048576 - 4096} bytes]" in run.output
     assert peak < 16 * 2**20  # 300 MB went through; what was kept stayed small
+    assert history(store.conn, "alert", alert_id)[-1]["after"]["truncated"] is True
 
 
 def test_a_missing_program_or_directory_fails_with_the_reason(store: Store, tmp_path: Path) -> None:
@@ -205,6 +209,11 @@ def test_bad_command_playbooks_are_refused_with_a_reason(
     with pytest.raises(PlaybookError, match=message) as caught:
         load_playbooks(config_from(f"[playbooks.bad]\n{table}\n", tmp_path))
     assert "[playbooks.bad]" in str(caught.value)
+
+
+def test_a_playbooks_key_that_is_not_a_table_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PlaybookError, match=r"\[playbooks\] must be a table"):
+        load_playbooks(config_from('playbooks = "block everything"\n', tmp_path))
 
 
 # --- the shipped examples ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tui.config import Config, data_dir
+from tui.config import Config, ConfigError, data_dir
 
 KINDS = ("webhook", "command")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -63,7 +63,11 @@ class Playbook:
 def load_playbooks(config: Config) -> dict[str, Playbook]:
     """Every playbook in the config, validated; errors name the playbook and the field."""
     out = {}
-    for name, table in config.section("playbooks").items():
+    try:
+        tables = config.section("playbooks")
+    except ConfigError as exc:
+        raise PlaybookError(str(exc)) from exc
+    for name, table in tables.items():
         where = f"[playbooks.{name}]"
         if not NAME_RE.match(name):
             raise PlaybookError(f"{where}: name must be letters, digits, '-', '_' or '.'")

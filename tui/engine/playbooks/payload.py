@@ -57,6 +57,7 @@ def build_payload(conn: sqlite3.Connection, target: Target) -> dict[str, Any]:
 
 
 def encode(payload: dict[str, Any]) -> bytes:
+    # The JSON columns were written by orjson, so whatever they hold it can write again.
     return orjson.dumps(payload, option=orjson.OPT_INDENT_2)
 
 
