@@ -296,3 +296,38 @@ def test_correlate_command_prints_a_summary(store, capsys):
     out = capsys.readouterr().out
     assert out.startswith("rebuild:") and "0 created" in out
     assert main(["--db", str(store.path), "--readonly", "correlate"]) == 2
+
+
+def test_entity_turning_weak_in_a_later_batch_unglues_what_it_joined(store):
+    nat = ip("203.0.113.50")
+
+    def on(where, alert_type, *extra):
+        return make_alert(alert_type=alert_type, entities=[host(where), *extra])
+
+    first = load(store, [on("h1", "A"), on("h1", "B", nat), on("h2", "C", nat)])
+    correlate_new(store, first)
+    assert partition(store) == {frozenset(first)}
+    later = load(store, [on("h3", "D", nat), on("h3", "E")])
+    result = correlate_new(store, later)
+    assert result.mode == "incremental"
+    expected = {frozenset(first[:2]), frozenset(later)}
+    assert partition(store) == expected
+    rebuild(store)
+    assert partition(store) == expected
+
+
+def test_alert_type_turning_routine_stops_linking_resources(store):
+    sweep = load(
+        store,
+        [make_alert(alert_type="Sweep", minutes=m, entities=[host(f"n{m}")]) for m in (0, 1, 2)],
+    )
+    correlate_new(store, sweep)
+    assert partition(store) == {frozenset(sweep)}
+    repeats = load(
+        store,
+        [make_alert(alert_type="Sweep", minutes=500 + m, entities=[host("n0")]) for m in range(5)],
+    )
+    correlate_new(store, repeats)
+    assert partition(store) == set()  # 8 alerts on 3 resources: a routine detection now
+    rebuild(store)
+    assert partition(store) == set()
