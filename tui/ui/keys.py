@@ -71,7 +71,25 @@ DETAIL_KEYS = (
     Key("detail.page_up", "pageup", "page_up", "Page up", show=False, palette=False),
 )
 
-ALL_KEYS = (*APP_KEYS, *LIST_KEYS, *TRIAGE_KEYS, *DETAIL_KEYS)
+INCIDENT_KEYS = (
+    Key("incident.back", "escape", "back", "Back"),
+    Key("incident.alerts", "1", "tab(0)", "Alerts tab", show=False),
+    Key("incident.take_action", "2", "tab(1)", "Take action tab", show=False),
+    Key("incident.timeline", "3", "tab(2)", "Timeline tab", show=False),
+    Key("incident.activity", "4", "tab(3)", "Activity tab", show=False),
+    Key("incident.down", "j", "cursor(1)", "Down", show=False, palette=False),
+    Key("incident.up", "k", "cursor(-1)", "Up", show=False, palette=False),
+    Key("incident.open", "enter", "open", "Open alert", show=False),
+    Key("incident.mark", "space", "mark", "Mark alert", show=False, palette=False),
+    Key("incident.pivot", "v", "pivot", "Pivot on entity"),
+    Key("incident.assign_to", "A", "assign_to", "Assign to…", show=False, changes_data=True),
+    Key("incident.remove", "x", "remove_alert", "Remove alert", show=False, changes_data=True),
+    Key("incident.move", "m", "move_alert", "Move alert to…", show=False, changes_data=True),
+    Key("incident.merge", "M", "merge", "Merge incident…", show=False, changes_data=True),
+    Key("incident.split", "S", "split", "Split alerts off", show=False, changes_data=True),
+)
+
+ALL_KEYS = (*APP_KEYS, *LIST_KEYS, *TRIAGE_KEYS, *DETAIL_KEYS, *INCIDENT_KEYS)
 DATA_CHANGING_ACTIONS = frozenset(k.action for k in ALL_KEYS if k.changes_data)
 _BY_ID = {k.id: k for k in ALL_KEYS}
 

@@ -51,6 +51,10 @@ class TriageActions(Screen):
     def triage_done(self) -> None:
         """Called after a change was written (the list clears its marks)."""
 
+    def status_cascade(self) -> Text | None:
+        """A question to ask before a status change may also apply to contained alerts."""
+        return None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in DATA_CHANGING_ACTIONS and self.app.readonly:
             return False
@@ -77,12 +81,12 @@ class TriageActions(Screen):
             if status is None:
                 return
             if status.is_open:
-                self._confirm_many(targets, lambda: self._set_status(targets, status, None))
+                self._confirm_many(targets, lambda: self._ask_cascade(targets, status, None))
                 return
 
             def closed(closing: Closing | None) -> None:
                 if closing is not None:
-                    self._confirm_many(targets, lambda: self._set_status(targets, status, closing))
+                    self._confirm_many(targets, lambda: self._ask_cascade(targets, status, closing))
 
             self.app.push_screen(CloseDialog(subject(targets), status), closed)
 
@@ -95,9 +99,24 @@ class TriageActions(Screen):
         question = Text(f"Apply this change to {len(targets)} rows?")
         self.app.push_screen(ConfirmDialog(question), lambda yes: then() if yes else None)
 
+    def _ask_cascade(
+        self, targets: list[TriageTarget], status: Status, closing: Closing | None
+    ) -> None:
+        question = self.status_cascade()
+        if question is None:
+            self._set_status(targets, status, closing)
+            return
+        self.app.push_screen(
+            ConfirmDialog(question), lambda yes: self._set_status(targets, status, closing, yes)
+        )
+
     @work(thread=True, group="triage", exit_on_error=False)
     def _set_status(
-        self, targets: list[TriageTarget], status: Status, closing: Closing | None
+        self,
+        targets: list[TriageTarget],
+        status: Status,
+        closing: Closing | None,
+        cascade: bool = False,
     ) -> None:
         kwargs = {}
         if closing is not None:
@@ -106,7 +125,9 @@ class TriageActions(Screen):
         try:
             if len(targets) == 1:
                 t = targets[0]
-                triage.set_status(store, t.target, status, expected_version=t.version, **kwargs)
+                triage.set_status(
+                    store, t.target, status, expected_version=t.version, cascade=cascade, **kwargs
+                )
                 self._report(f"{t.label} set to {status.value}")
             else:
                 pairs = [(t.target, t.version) for t in targets]
