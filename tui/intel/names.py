@@ -22,12 +22,30 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\((?:https?://[^)\s]*)\)")
 _CITATION = re.compile(r"\s*(?:\(Citation:[^)]*\)|<sup>.*?</sup>)")
 _TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]*")
-_EXECUTABLE = re.compile(
-    r"([0-9A-Za-z][0-9A-Za-z_\-]*)\.(?:exe|dll|sys|scr|ps1|psm1|bat|cmd|vbs|js|jar|py|sh|elf|bin)\b",
-    re.IGNORECASE,
+# File names are found by splitting on anything but name characters and dots, then looking at
+# the extension: linear in the text (a regex that backtracks over a 20 000-letter run is not).
+_FILE_TOKEN = re.compile(r"[0-9A-Za-z_.\-]+")
+_EXTENSIONS = frozenset(
+    [
+        "exe",
+        "dll",
+        "sys",
+        "scr",
+        "ps1",
+        "psm1",
+        "bat",
+        "cmd",
+        "vbs",
+        "js",
+        "jar",
+        "py",
+        "sh",
+        "elf",
+        "bin",
+    ]
 )
 
-_HEXLIKE = re.compile(r"^[0-9a-f]*[0-9][0-9a-f]*$")  # only hex digits, at least one a digit
+_HEX_DIGITS = frozenset("0123456789abcdef")
 
 MIN_WORD_LENGTH = 4
 MAX_TEXT_SCANNED = 20_000
@@ -70,6 +88,19 @@ def allowed_edits(norm: str) -> int:
     return 0
 
 
+def _executable_name(token: str) -> str:
+    """'C:\\x\\AdFind.exe' token 'AdFind.exe' -> 'AdFind'; '' when not a program file name."""
+    stem, dot, extension = token.rpartition(".")
+    if not dot or extension.lower() not in _EXTENSIONS:
+        return ""
+    return stem.rpartition(".")[2].strip("_-")
+
+
+def _hexlike(norm: str) -> bool:
+    """A hash, GUID or number: only hex digits, at least one of them a decimal digit."""
+    return set(norm) <= _HEX_DIGITS and any(c.isdigit() for c in norm)
+
+
 def _guarded(norm: str) -> bool:
     return len(norm) < MIN_WORD_LENGTH or norm in AMBIGUOUS
 
@@ -91,9 +122,9 @@ class NameMatcher:
         self._by_norm: dict[str, list[tuple[str, str, str]]] = {}
         for kind, object_id, alias, norm in aliases:
             # 'cmd.exe' is the name 'cmd': the file form is found through `executables`.
-            executable = _EXECUTABLE.fullmatch(alias)
+            executable = _executable_name(alias)
             if executable:
-                norm = norm_name(executable.group(1))
+                norm = norm_name(executable)
             if norm:
                 self._by_norm.setdefault(norm, []).append((kind, object_id, alias))
         # Fuzzy candidates by length: a token is compared only with names it could be within
@@ -118,8 +149,10 @@ class NameMatcher:
         for text in texts:
             # Names sit near the start of a field; a 1 MB command line is not read to its end.
             shown = visible(text[:MAX_TEXT_SCANNED])
-            for match in _EXECUTABLE.finditer(shown):
-                executables.setdefault(norm_name(match.group(1)), match.group(0))
+            for token in _FILE_TOKEN.findall(shown):
+                name = _executable_name(token)
+                if name:
+                    executables.setdefault(norm_name(name), f"{name}.{token.rpartition('.')[2]}")
             tokens = _TOKEN.findall(shown)
             for size in range(1, MAX_NGRAM + 1):
                 for start in range(len(tokens) - size + 1):
@@ -143,10 +176,8 @@ class NameMatcher:
         for norm, found in words.items():
             # A token that is itself a known name is that name, never a misspelling of another;
             # hashes, GUIDs and numbers are never misspelt names.
-            if len(norm) < 7 or norm in self._by_norm or _HEXLIKE.match(norm):
-                continue
             choices = self._fuzzy_window.get(len(norm))
-            if not choices:
+            if not choices or norm in self._by_norm or _hexlike(norm):
                 continue
             for choice, distance, _index in extract(
                 norm, choices, scorer=Levenshtein.distance, score_cutoff=2, limit=5
