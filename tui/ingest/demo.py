@@ -73,19 +73,19 @@ class DemoAlert:
     scenario: str | None  # the scenario instance, None for noise
 
 
-_MINUTES: dict[int, str] = {}
+@lru_cache(maxsize=4096)
+def _day(day: int) -> str:
+    return datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%d")
 
 
 def _stamp(t: float) -> str:
     """Defender's timestamp form: seven fractional digits, Z."""
     seconds = int(t)
-    minute = seconds // 60
-    prefix = _MINUTES.get(minute)
-    if prefix is None:
-        prefix = datetime.fromtimestamp(minute * 60, UTC).strftime("%Y-%m-%dT%H:%M:")
-        if len(_MINUTES) < 1 << 16:  # a two-week window has 20,160 minutes
-            _MINUTES[minute] = prefix
-    return f"{prefix}{seconds % 60:02d}.{int((t - seconds) * 1e7):07d}Z"
+    day, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    fraction = int((t - seconds) * 1e7)
+    return f"{_day(day)}T{hours:02d}:{minutes:02d}:{secs:02d}.{fraction:07d}Z"
 
 
 def _kind(stage: Stage) -> AlertKind:

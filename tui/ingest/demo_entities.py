@@ -8,6 +8,7 @@ built at most once per alert, so the process, the account and the host refer to 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from tui.ingest.demo_tenant import DOMAIN, NT_DOMAIN
@@ -19,7 +20,7 @@ SYSTEM_SID = "S-1-5-18"
 class AlertEntities:
     """The entity list of one alert; `ref(role)` builds a role once and returns a reference."""
 
-    __slots__ = ("_next", "_prefix", "_refs", "ctx", "graph", "items")
+    __slots__ = ("_machine", "_next", "_prefix", "_refs", "ctx", "graph", "items")
 
     def __init__(self, ctx: dict[str, Any], graph: bool, prefix: str) -> None:
         self.ctx = ctx
@@ -28,6 +29,7 @@ class AlertEntities:
         self._refs: dict[str, Entity | None] = {}
         self._prefix = prefix
         self._next = 1
+        self._machine = _machine_role(ctx["evidence"])
 
     def next_id(self) -> str:
         eid = f"{self._prefix}_{self._next}"
@@ -38,25 +40,26 @@ class AlertEntities:
         if not self.graph:
             self.items.append(entity)
             return entity
-        eid = self.next_id()
+        eid = f"{self._prefix}_{self._next}"
+        self._next += 1
         self.items.append({"$id": eid, **entity})
         return {"$ref": eid}
 
     def ref(self, role: str) -> Entity | None:
-        if role in self._refs:
-            return self._refs[role]
-        self._refs[role] = None  # guards against a role that refers to itself
-        entity = ROLES[role](self)
-        ref = self.add(entity) if entity is not None else None
-        self._refs[role] = ref
-        return ref
+        refs = self._refs
+        if role not in refs:
+            entity = ROLES[role](self)
+            refs[role] = None if entity is None else self.add(entity)
+        return refs[role]
 
     def machine(self) -> Entity | None:
         """The host the stage happens on: a VM, a Kubernetes node or an App Service site."""
-        for role in ("host", "node", "site"):
-            if role in self.ctx["evidence"]:
-                return self.ref(role)
-        return None
+        return self.ref(self._machine) if self._machine else None
+
+
+@lru_cache(maxsize=256)
+def _machine_role(evidence: tuple[str, ...]) -> str:
+    return next((role for role in ("host", "node", "site") if role in evidence), "")
 
 
 def _ip(address_key: str, geo_key: str = "") -> Callable[[AlertEntities], Entity]:
