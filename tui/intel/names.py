@@ -25,25 +25,8 @@ _TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]*")
 # File names are found by splitting on anything but name characters and dots, then looking at
 # the extension: linear in the text (a regex that backtracks over a 20 000-letter run is not).
 _FILE_TOKEN = re.compile(r"[0-9A-Za-z_.\-]+")
-_EXTENSIONS = frozenset(
-    [
-        "exe",
-        "dll",
-        "sys",
-        "scr",
-        "ps1",
-        "psm1",
-        "bat",
-        "cmd",
-        "vbs",
-        "js",
-        "jar",
-        "py",
-        "sh",
-        "elf",
-        "bin",
-    ]
-)
+_EXTENSION_WORDS = "exe dll sys scr ps1 psm1 bat cmd vbs js jar py sh elf bin"
+_EXTENSIONS = frozenset(_EXTENSION_WORDS.split())
 
 _HEX_DIGITS = frozenset("0123456789abcdef")
 
