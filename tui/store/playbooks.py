@@ -49,10 +49,6 @@ class Run:
     output: str
     error: str
 
-    @property
-    def finished(self) -> bool:
-        return self.status != "running"
-
 
 @dataclass(frozen=True, slots=True)
 class NewRun:

@@ -50,7 +50,7 @@ class _CappedReader(threading.Thread):
         return self.total > len(self.data)
 
 
-def environment(playbook: Playbook, threatdesk_vars: dict[str, str]) -> tuple[dict, list[str]]:
+def _environment(playbook: Playbook, threatdesk_vars: dict[str, str]) -> tuple[dict, list[str]]:
     """The child's environment and the secret values in it."""
     env = {k: os.environ[k] for k in _PASSED_ENV if k in os.environ}
     secrets: list[str] = []
@@ -63,7 +63,7 @@ def environment(playbook: Playbook, threatdesk_vars: dict[str, str]) -> tuple[di
 
 def execute(playbook: Playbook, body: bytes, threatdesk_vars: dict[str, str]) -> RunResult:
     """Run the command; return the outcome. Raises PlaybookError when it cannot be set up."""
-    env, secrets = environment(playbook, threatdesk_vars)
+    env, secrets = _environment(playbook, threatdesk_vars)
     cwd = Path(playbook.cwd) if playbook.cwd else Path.home()
     if not cwd.is_dir():
         raise PlaybookError(f"playbook {playbook.name}: working directory {cwd} does not exist")
