@@ -19,10 +19,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tui.intel.iocs import url_host
+from tui.intel.iocs import entity_indicator, url_host
 from tui.intel.kb import ensure_loaded
 from tui.intel.names import NameHit, NameMatcher
-from tui.model import EntityType
 from tui.model.text import display
 from tui.store import Store, StoreError
 from tui.store import intel as db
@@ -218,25 +217,30 @@ def _attribute(store: Store, alert_ids: list[int], subject: str) -> Attribution:
     scores = _Scores()
     _score_iocs(store, weights, evidence, scores)
     texts = [*evidence.texts, *(e[3] for e in evidence.entities)]
-    _score_names(store, weights, weights.matcher.find(texts), scores)
+    _score_names(weights, weights.matcher.find(texts), scores)
     _score_techniques(store, weights, evidence.techniques, scores)
     return _rank(store, scores, subject, tuple(evidence.techniques))
+
+
+# STIX observable types -> the value types indicator patterns are stored under.
+_VALUE_TYPES = {
+    "ipv4-addr": "ip",
+    "ipv6-addr": "ip",
+    "domain-name": "domain",
+    "url": "url",
+    "file": "filehash",
+}
 
 
 def _observed_values(entities: list[tuple[int, str, str, str]]) -> list[tuple[str, str]]:
     values = []
     for _alert, kind, key, _display in entities:
-        if kind == EntityType.IP:
-            values.append(("ip", key))
-        elif kind == EntityType.DNS:
-            values.append(("domain", key.rstrip(".")))
-        elif kind == EntityType.URL:
-            values.append(("url", key))
-            host = url_host(key)
-            if host:
-                values.append(("domain", host))
-        elif kind == EntityType.FILE_HASH:
-            values.append(("filehash", key))
+        typed = entity_indicator(kind, key)
+        if typed is None:
+            continue
+        values.append((_VALUE_TYPES[typed[0]], typed[1]))
+        if typed[0] == "url" and url_host(typed[1]):
+            values.append(("domain", url_host(typed[1])))
     return values
 
 
@@ -286,7 +290,7 @@ def _credit_software(
         scores.add("campaign", campaign, item)
 
 
-def _score_names(store: Store, weights: _Weights, hits: list[NameHit], scores: _Scores) -> None:
+def _score_names(weights: _Weights, hits: list[NameHit], scores: _Scores) -> None:
     for hit in hits:
         factor = GUARDED_FACTOR if hit.guarded else 1.0 if hit.exact else FUZZY_FACTOR
         found = display(hit.found, 80)

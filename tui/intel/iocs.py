@@ -54,7 +54,7 @@ def incident_iocs(store: Store, incident_id: int) -> list[Ioc]:
     evidence = db.alert_evidence(store.conn, db.incident_alert_ids(store.conn, incident_id))
     seen: dict[tuple[str, str], list[int]] = {}
     for alert_id, kind, key, _display in evidence.entities:
-        typed = _typed(kind, key)
+        typed = entity_indicator(kind, key)
         if typed:
             seen.setdefault(typed, []).append(alert_id)
     iocs = []
@@ -66,7 +66,8 @@ def incident_iocs(store: Store, incident_id: int) -> list[Ioc]:
     return sorted(iocs, key=lambda i: (i.type, i.value))
 
 
-def _typed(kind: str, key: str) -> tuple[str, str] | None:
+def entity_indicator(kind: str, key: str) -> tuple[str, str] | None:
+    """(STIX observable type, value) of an alert entity that is an indicator, else None."""
     if kind == EntityType.IP:
         version = ipaddress.ip_address(key).version
         return ("ipv4-addr" if version == 4 else "ipv6-addr", key)
