@@ -108,10 +108,11 @@ class _Graph:
         self.scope = Scope.empty(size)
         self.index = index
         self.ids = ids  # dense index -> alert id; None when they are equal
-        self.type_names: list[str] = [""]
-        self.type_codes: dict[str, int] = {}
-        self.resource_codes: dict[str, int] = {}
+        self.type_names: list[str] = [""]  # code 0: no alert at this index
+        self.type_codes = _Codes(self.type_names, 0)
         self.resource_names: list[str] = []
+        self.resource_codes = _Codes(self.resource_names, 1)
+        self.resource_codes[""] = 0
         self.values: dict[tuple[LinkKind, str], list[int]] = {}
         self.pinned_by: dict[int, str] = {}
 
@@ -119,20 +120,10 @@ class _Graph:
         return i if self.ids is None else self.ids[i]
 
     def load(self, conn, facts: Iterable[db.Fact]) -> None:
-        scope = self.scope
-        for alert_id, epoch, alert_type, resource, host, corr_key, source_incident in facts:
-            i = self.index(alert_id)
-            if i is None:
-                continue
-            scope.time[i] = epoch
-            scope.kind[i] = self._type_code(alert_type)
-            scope.site[i] = -self._resource_code(resource) if resource else (host or 0)
-            scope.state[i] = FREE
-            if corr_key:
-                self.values.setdefault((LinkKind.CORRELATION_KEY, corr_key), []).append(i)
-            if source_incident:
-                self.values.setdefault((LinkKind.SOURCE_INCIDENT, source_incident), []).append(i)
+        for rows in _batches(facts, 50_000):
+            self._load_rows(rows)
         pinned, removed = db.overrides(conn)
+        scope = self.scope
         for alert_id in removed:
             i = self.index(alert_id)
             if i is not None:
@@ -144,32 +135,74 @@ class _Graph:
                 scope.pinned[i] = incident_id
                 self.pinned_by[i] = actor
 
-    def _type_code(self, name: str) -> int:
-        code = self.type_codes.get(name)
-        if code is None:
-            code = self.type_codes[name] = len(self.type_names)
-            self.type_names.append(name)
-        return code
-
-    def _resource_code(self, name: str) -> int:
-        code = self.resource_codes.get(name)
-        if code is None:
-            code = self.resource_codes[name] = len(self.resource_names) + 1
-            self.resource_names.append(name)
-        return code
+    def _load_rows(self, rows: list[db.Fact]) -> None:
+        scope = self.scope
+        ids, epochs, types, resources, hosts, corr_keys, source_incidents = zip(*rows, strict=True)
+        kinds = map(self.type_codes.__getitem__, types)
+        sites = [
+            -r or (h or 0)
+            for r, h in zip(map(self.resource_codes.__getitem__, resources), hosts, strict=True)
+        ]
+        if self.ids is None and ids[-1] - ids[0] + 1 == len(ids):
+            # Dense ids (the usual case in a rebuild): whole slices at C speed.
+            span = slice(ids[0], ids[-1] + 1)
+            scope.time[span] = array("q", epochs)
+            scope.kind[span] = array("q", kinds)
+            scope.site[span] = array("q", sites)
+            scope.state[span] = bytes(len(ids))
+            indexes: Iterable[int | None] = range(ids[0], ids[-1] + 1)
+        else:
+            indexes = list(map(self.index, ids))
+            for i, epoch, kind, site in zip(indexes, epochs, kinds, sites, strict=True):
+                if i is not None:
+                    scope.time[i], scope.kind[i], scope.site[i] = epoch, kind, site
+                    scope.state[i] = FREE
+        for i, corr_key, source_incident in zip(indexes, corr_keys, source_incidents, strict=True):
+            if corr_key and i is not None:
+                self.values.setdefault((LinkKind.CORRELATION_KEY, corr_key), []).append(i)
+            if source_incident and i is not None:
+                self.values.setdefault((LinkKind.SOURCE_INCIDENT, source_incident), []).append(i)
 
     def site_name(self, code: int) -> str:
         return f"h{code}" if code > 0 else f"r{self.resource_names[-code - 1]}"
 
     def sites(self, members: Iterable[int], limit: int, into: set[str] | None = None) -> set[str]:
-        """Distinct machines/resources of these alerts, counting stops at `limit`."""
-        found = into if into is not None else set()
+        """Distinct resources of these alerts (with `into`); counting stops at `limit`."""
+        codes: set[int] = set()
+        site = self.scope.site
         for i in members:
-            for code in self.scope.sites_of(i):
-                found.add(self.site_name(code))
-            if len(found) >= limit:
-                break
+            if site[i]:
+                codes.add(site[i])
+                if into is None and len(codes) >= limit:
+                    break
+        found = into if into is not None else set()
+        found.update(map(self.site_name, codes))
         return found
+
+
+class _Codes(dict):
+    """Interns names as small ints at C speed: codes[name] assigns the next code when new."""
+
+    def __init__(self, names: list[str], first: int) -> None:
+        super().__init__()
+        self.names = names
+        self.first = first
+
+    def __missing__(self, name: str) -> int:
+        code = self[name] = len(self.names) + self.first
+        self.names.append(name)
+        return code
+
+
+def _batches(rows: Iterable, size: int) -> Iterable[list]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _link_values(graph: _Graph, linker: Linker) -> None:
@@ -472,9 +505,10 @@ def _apply(
         plan.append((choice, comp))
     rows, reasons, touched, placed = [], {}, set(), set()
     before = {inc for inc, _r in current.values()}
+    fresh = iter(db.create_incidents(conn, sum(1 for i, _c in plan if i is None), now))
     for incident_id, comp in plan:
         if incident_id is None:
-            incident_id = db.create_incident(conn, now)
+            incident_id = next(fresh)
             result.created += 1
         changed = False
         for i in comp.members:

@@ -106,7 +106,7 @@ class Linker:
         """Group the alerts of one link key by the windowed rule of the module docstring."""
         scope = self.scope
         state, time = scope.state, scope.time
-        alerts = sorted((m for m in members if state[m] != EXCLUDED), key=lambda m: (time[m], m))
+        alerts = sorted((m for m in members if state[m] != EXCLUDED), key=time.__getitem__)
         n = len(alerts)
         if n < 2:
             return

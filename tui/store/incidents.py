@@ -74,7 +74,7 @@ def max_alert_id(conn: sqlite3.Connection) -> int:
 def alert_facts(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> Iterator[Fact]:
     """The facts correlation needs about each alert (see `Fact`)."""
     if ids is None:
-        yield from conn.execute(_FACTS)
+        yield from conn.execute(f"{_FACTS} ORDER BY id")
         return
     for chunk in _chunks(ids):
         yield from conn.execute(f"{_FACTS} WHERE id IN ({_marks(chunk)})", chunk)
@@ -351,14 +351,25 @@ def existing_incidents(conn: sqlite3.Connection, ids: Iterable[int]) -> set[int]
     return out
 
 
-def create_incident(conn: sqlite3.Connection, now: str) -> int:
-    """A new, empty incident; its summary is written by refresh_summaries()."""
-    cur = conn.execute(
-        "INSERT INTO incidents (title, severity, severity_rank, first_activity_utc,"
-        " last_activity_utc, created_at, updated_at) VALUES ('', 'Informational', 0, ?, ?, ?, ?)",
-        (now, now, now, now),
+def create_incidents(conn: sqlite3.Connection, count: int, now: str) -> list[int]:
+    """New, empty incidents (refresh_summaries() writes them); ids are never reused."""
+    row = conn.execute(
+        "SELECT max(coalesce((SELECT max(id) FROM incidents), 0), coalesce((SELECT value"
+        " FROM correlation_meta WHERE name = 'last_incident_id'), 0))"
+    ).fetchone()
+    ids = list(range(row[0] + 1, row[0] + 1 + count))
+    conn.executemany(
+        "INSERT INTO incidents (id, title, severity, severity_rank, first_activity_utc,"
+        " last_activity_utc, created_at, updated_at)"
+        " VALUES (?, '', 'Informational', 0, ?, ?, ?, ?)",
+        ((i, now, now, now, now) for i in ids),
     )
-    return int(cur.lastrowid)
+    if ids:
+        conn.execute(
+            "INSERT OR REPLACE INTO correlation_meta (name, value) VALUES ('last_incident_id', ?)",
+            (ids[-1],),
+        )
+    return ids
 
 
 def set_members(conn: sqlite3.Connection, rows: Iterable[tuple[int, int, str, str]]) -> None:
@@ -663,7 +674,7 @@ def split(
                 f"split incident {incident_id}: choose some, not all, of its alerts"
                 f" (not in it: {sorted(wanted - members)[:5]})"
             )
-        new_id = create_incident(conn, now)
+        (new_id,) = create_incidents(conn, 1, now)
         for key in ("status", "owner"):
             conn.execute(
                 f"UPDATE incidents SET {key} = (SELECT {key} FROM incidents WHERE id = ?)"

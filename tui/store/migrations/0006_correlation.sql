@@ -31,3 +31,10 @@ CREATE TABLE correlation_type_stats (
 CREATE TABLE correlation_dirty (
     alert_id INTEGER PRIMARY KEY REFERENCES alerts (id) ON DELETE CASCADE
 );
+
+-- The highest incident id ever given: a dissolved incident's id is never reused, so comments
+-- and audit rows that name it never attach to an unrelated new incident.
+CREATE TABLE correlation_meta (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
