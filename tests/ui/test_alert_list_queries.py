@@ -128,8 +128,9 @@ def test_rows_by_key(seeded: Store) -> None:
 
 
 def test_fts_query_is_prefixes_and_never_syntax() -> None:
-    assert fts_query("mimkatz web") == '"mim"* OR "web"*'
-    assert fts_query('") OR x NEAR(') == '"OR"* OR "x"* OR "NEA"*'
+    assert fts_query("mimkatz web") == '"mim"* AND "web"*'
+    assert fts_query('") OR x NEAR(', "OR") == '"OR"* OR "x"* OR "NEA"*'
+    assert fts_query("host vm-0042") == '"hos"* AND "vm 004"*'
     assert fts_query("[/]") == ""
 
 

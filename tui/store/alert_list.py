@@ -366,31 +366,51 @@ class Candidate:
     resource: str
 
 
-def fts_query(text: str) -> str:
-    """An FTS5 query matching any word of `text` by prefix; quoted so input is never syntax."""
-    words = [w[:PREFIX_LETTERS] if len(w) > PREFIX_LETTERS else w for w in _WORD.findall(text)]
-    return " OR ".join(f'"{w}"*' for w in dict.fromkeys(words))
+def fts_query(text: str, op: str = "AND", prefix: int | None = PREFIX_LETTERS) -> str:
+    """An FTS5 query for the words of `text`, quoted so input is never query syntax.
+
+    Each whitespace-separated chunk is a phrase whose last word matches by prefix (cut to
+    `prefix` letters), so `vm-0042` stays one selective phrase ("vm 004"*) rather than two
+    very common prefixes.
+    """
+    phrases = []
+    for chunk in text.split():
+        words = _WORD.findall(chunk)
+        if words:
+            words[-1] = words[-1][:prefix]
+            phrases.append(" ".join(words))
+    return f" {op} ".join(f'"{p}"*' for p in dict.fromkeys(phrases))
+
+
+_CANDIDATE_SQL = (
+    "SELECT a.id, a.alert_display_name, alerts_fts.entities, a.resource_id"
+    " FROM alerts_fts JOIN alerts a ON a.id = alerts_fts.rowid{where}"
+    " ORDER BY alerts_fts.rowid DESC LIMIT {limit}"
+)
 
 
 def search_candidates(
-    conn: sqlite3.Connection, text: str, f: ListFilter, limit: int = 3000
+    conn: sqlite3.Connection, text: str, f: ListFilter, limit: int = 1000
 ) -> list[Candidate]:
-    """Newest alerts whose title, description or entities share a word prefix with `text`."""
-    query = fts_query(text)
-    if not query:
-        return []
+    """Newest alerts matching `text`, from the most to the least selective query that finds
+    something: every word as typed, every word by its first letters (a typo further on), any
+    word by its first letters (a typo early in one word must not hide the others)."""
     conds, params = _alert_where(f)
-    conds.insert(0, "alerts_fts MATCH ?")
-    sql = (
-        "SELECT a.id, a.alert_display_name, alerts_fts.entities, a.resource_id"
-        " FROM alerts_fts JOIN alerts a ON a.id = alerts_fts.rowid"
-        f"{_where(conds)} ORDER BY alerts_fts.rowid DESC LIMIT {int(limit)}"
-    )
-    return [Candidate(*row) for row in conn.execute(sql, [query, *params])]
+    sql = _CANDIDATE_SQL.format(where=_where(["alerts_fts MATCH ?", *conds]), limit=int(limit))
+    tried: set[str] = set()
+    for op, prefix in (("AND", None), ("AND", PREFIX_LETTERS), ("OR", PREFIX_LETTERS)):
+        query = fts_query(text, op, prefix)
+        if not query or query in tried:
+            continue
+        tried.add(query)
+        found = [Candidate(*row) for row in conn.execute(sql, [query, *params])]
+        if found:
+            return found
+    return []
 
 
 def title_candidates(
-    conn: sqlite3.Connection, titles: Sequence[str], f: ListFilter, limit: int = 3000
+    conn: sqlite3.Connection, titles: Sequence[str], f: ListFilter, limit: int = 1000
 ) -> list[Candidate]:
     """Newest alerts carrying one of `titles` exactly (titles found by fuzzy matching)."""
     if not titles:
@@ -405,11 +425,7 @@ def title_candidates(
         f"a.alert_display_name IN ({','.join('?' * len(titles))})",
         *f_conds,
     ]
-    sql = (
-        "SELECT a.id, a.alert_display_name, alerts_fts.entities, a.resource_id"
-        " FROM alerts_fts JOIN alerts a ON a.id = alerts_fts.rowid"
-        f"{_where(conds)} ORDER BY alerts_fts.rowid DESC LIMIT {int(limit)}"
-    )
+    sql = _CANDIDATE_SQL.format(where=_where(conds), limit=int(limit))
     return [
         Candidate(*row) for row in conn.execute(sql, [f"title : ({match})", *titles, *f_params])
     ]
