@@ -32,7 +32,9 @@ from tui.report.sections_intel import tactic_name, tactic_rank
 
 TITLE_LIMIT = 160
 TEXT_LIMIT = 1500
-MAX_INDICATORS = 500  # rows per IOC table; the rest is counted, not dropped silently
+# Rows of the IOC table (incident's own, then intelligence); the rest is counted, not hidden.
+MAX_INDICATORS = 200
+MAX_INTEL_INDICATORS = 50
 MAX_SEEN_IN = 3  # alerts named per indicator or technique
 
 EXECUTIVE_SUMMARY = "Executive summary"
@@ -174,6 +176,8 @@ def _iocs(evidence: Evidence, facts: IntelFacts) -> Section:
             note=True,
         )
     )
+    # The most widespread indicators first; the complete list is one export away.
+    ranked = sorted(evidence.indicators, key=lambda i: -len(i.alert_ids))
     rows = [
         [
             _IOC_LABELS.get(ind.type, ind.type)
@@ -181,19 +185,21 @@ def _iocs(evidence: Evidence, facts: IntelFacts) -> Section:
             _defanged(ind.type, ind.value),
             "this incident: " + _seen_in(evidence, ind.alert_ids),
         ]
-        for ind in evidence.indicators
+        for ind in ranked[:MAX_INDICATORS]
     ]
-    rows.extend(intel_sections.intel_indicator_rows(facts))
+    intel_rows = intel_sections.intel_indicator_rows(facts)
+    rows.extend(intel_rows[:MAX_INTEL_INDICATORS])
     if rows:
-        shown = rows[:MAX_INDICATORS]
         section.blocks.append(
-            Table(["Type", "Indicator", "Seen"], shown, [1.2, 3.2, 2.6], mono=(1,))
+            Table(["Type", "Indicator", "Seen"], rows, [1.2, 3.2, 2.6], mono=(1,))
         )
-        if len(rows) > len(shown):
+        left_out = max(0, len(ranked) - MAX_INDICATORS)
+        left_out += max(0, len(intel_rows) - MAX_INTEL_INDICATORS)
+        if left_out:
             section.blocks.append(
                 Paragraph(
-                    f"{len(rows) - len(shown)} further indicator(s) not listed; "
-                    "export them all with `threatdesk export-iocs`.",
+                    f"{left_out} further indicator(s) are not listed here; export them all "
+                    f"with: threatdesk export-iocs --{evidence.target.kind} {evidence.target.id}",
                     note=True,
                 )
             )

@@ -13,12 +13,12 @@ from collections.abc import Container
 from importlib import resources
 from pathlib import Path
 
-from fpdf import FPDF, FontFace, ResourceAccessPolicy
-from fpdf.enums import Align, TableBordersLayout, TableCellFillMode, WrapMode, XPos, YPos
-from fpdf.table import Row
+from fpdf import FPDF, ResourceAccessPolicy
+from fpdf.enums import Align, WrapMode, XPos, YPos
 
 from tui.model.text import visible
 from tui.report.model import Bullets, Cell, Facts, Link, Paragraph, Report, Section, Table, Tlp
+from tui.report.pdf_table import Column, TableCell, TableDrawer, TableStyle
 
 SANS, MONO = "dejavu", "dejavumono"
 _FONT_FILES = {
@@ -43,6 +43,17 @@ _TLP_RGB = {
 }
 _ACCENT = (31, 56, 100)
 _MUTED = (100, 100, 100)
+_FACTS_STYLE = TableStyle(size_pt=BODY_PT, line_mm=LINE_MM, heading_family=SANS, pad_mm=0.9)
+_TABLE_STYLE = TableStyle(
+    size_pt=TABLE_PT,
+    line_mm=TABLE_LINE_MM,
+    heading_family=SANS,
+    heading_fill=_ACCENT,
+    heading_color=(255, 255, 255),
+    stripe_fill=(240, 243, 248),
+    rule_color=(200, 205, 215),
+    max_lines=MAX_CELL_LINES + 5,
+)
 
 
 def render(report: Report, path: Path | None = None) -> tuple[bytes, int]:
@@ -253,57 +264,34 @@ class _ReportPdf(FPDF):
             )
 
     def _facts(self, block: Facts, label_width: float = 45) -> None:
-        widths = (label_width, self.epw - label_width)
-        self._font(BODY_PT)
-        with self.table(
-            col_widths=widths,
-            first_row_as_headings=False,
-            borders_layout=TableBordersLayout.NONE,
-            wrapmode=WrapMode.WORD,
-            text_align=Align.L,
-            v_align="TOP",
-            line_height=LINE_MM,
-            padding=(0.8, 1, 0.8, 0),
-        ) as table:
-            for label, value in block.rows:
-                row = table.row()
-                row.cell(self._text(label, style="B"), style=FontFace(emphasis="BOLD"))
-                self._table_cell(row, value, SANS, widths[1], BODY_PT)
+        columns = [Column(label_width, SANS, "B"), Column(self.epw - label_width, SANS)]
+        rows = [
+            [TableCell(self._text(label, style="B")), self._table_cell(value, columns[1], BODY_PT)]
+            for label, value in block.rows
+        ]
+        TableDrawer(self, columns, _FACTS_STYLE).draw(None, rows)
 
     def _table(self, block: Table) -> None:
         total = sum(block.widths)
-        widths = [self.epw * w / total for w in block.widths]
-        self._font(TABLE_PT)
-        with self.table(
-            col_widths=widths,
-            wrapmode=WrapMode.WORD,
-            text_align=Align.L,
-            v_align="TOP",
-            line_height=TABLE_LINE_MM,
-            padding=(0.8, 1.2),
-            borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-            headings_style=FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=_ACCENT),
-            cell_fill_color=(240, 243, 248),
-            cell_fill_mode=TableCellFillMode.ROWS,
-            repeat_headings=1,
-        ) as table:
-            heading = table.row()
-            for header in block.headers:
-                heading.cell(self._text(header, style="B"))
-            for cells in block.rows:
-                row = table.row()
-                for index, cell in enumerate(cells):
-                    family = MONO if index in block.mono else SANS
-                    self._table_cell(row, cell, family, widths[index], TABLE_PT)
+        columns = [
+            Column(self.epw * w / total, MONO if index in block.mono else SANS)
+            for index, w in enumerate(block.widths)
+        ]
+        rows = [
+            [
+                self._table_cell(cell, column, TABLE_PT)
+                for cell, column in zip(cells, columns, strict=True)
+            ]
+            for cells in block.rows
+        ]
+        headings = [self._text(h, style="B") for h in block.headers]
+        TableDrawer(self, columns, _TABLE_STYLE).draw(headings, rows)
 
-    def _table_cell(self, row: Row, cell: Cell, family: str, width: float, size: float) -> None:
-        limit = self._cell_limit(width, size, mono=family == MONO)
-        style = FontFace(family=family) if family == MONO else None
-        if isinstance(cell, Link) and trusted_link(cell.url):
-            row.cell(_fit(self._text(cell.text, family), limit), style=style, link=cell.url)
-        else:
-            text = cell.text if isinstance(cell, Link) else cell
-            row.cell(_fit(self._text(text, family), limit), style=style)
+    def _table_cell(self, cell: Cell, column: Column, size: float) -> TableCell:
+        limit = self._cell_limit(column.width, size, mono=column.family == MONO)
+        text = cell.text if isinstance(cell, Link) else cell
+        link = cell.url if isinstance(cell, Link) and trusted_link(cell.url) else None
+        return TableCell(_fit(self._text(text, column.family), limit), link)
 
     @staticmethod
     def _cell_limit(width_mm: float, size_pt: float, *, mono: bool = False) -> int:
