@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.intel import group_profile
+from tui.intel import group_profile, update
 from tui.intel.patterns import PatternError, parse_pattern
 from tui.intel.profiles import find_groups
 from tui.intel.stix import BundleError, import_bundle
@@ -172,3 +172,17 @@ def test_not_a_bundle(kb_store: Store, tmp_path: Path, content: str, reason: str
     path.write_text(content)
     with pytest.raises(BundleError, match=reason):
         import_bundle(kb_store, path)
+
+
+def test_reimport_replaces_the_bundle_and_update_keeps_it(kb_store: Store, tmp_path: Path) -> None:
+    group = sdo("intrusion-set", name="Cozy Bear")
+    c2 = indicator("[domain-name:value = 'c2.example.org']")
+    path = write_bundle(tmp_path, [group, c2, relationship(c2, "indicates", group)])
+    import_bundle(kb_store, path)
+    once = table_counts(kb_store.conn)
+    import_bundle(kb_store, path)
+    assert table_counts(kb_store.conn) == once
+    update(kb_store)  # reloading the galaxies keeps what organisations imported
+    assert table_counts(kb_store.conn) == once
+    [match] = indicator_matches(kb_store.conn, [("domain", "c2.example.org")])
+    assert match[2] == c2["id"]
