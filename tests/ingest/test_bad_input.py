@@ -195,3 +195,19 @@ def test_reimporting_a_bad_file_does_not_repeat_quarantine_entries(
     import_paths(store, [path])
     import_paths(store, [path])
     assert len(entries(store.conn)) == 1
+
+
+def test_worker_processes_give_the_same_result(store: Store, tmp_path: Path, monkeypatch) -> None:
+    from tui.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "PARALLEL_BYTES", 0)  # even a small file uses workers
+    monkeypatch.setattr(pipeline, "WORK_CHUNK", 3)
+    lines = [line(defender_record(n)) for n in range(20)] + [b"{", line(defender_record(4))]
+    summary = import_paths(store, [write_lines(tmp_path / "a.jsonl", lines)])
+    assert (summary.new, summary.rejected) == (20, 2)
+    assert [e.reason for e in entries(store.conn)] == [
+        f"duplicate id {alert_id(4)!r}: first seen on line 5",
+        "truncated JSON",
+    ]
+    assert json.loads(entries(store.conn)[0].raw)["id"] == alert_id(4)
+    assert sorted(summary.new_ids) == list(range(1, 21))

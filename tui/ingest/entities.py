@@ -131,9 +131,9 @@ def resolve_refs(nodes: list[Any]) -> list[dict]:
     by the entity it names.
 
     The REST API defines every entity once, at the top of `entities` or inline in the first
-    entity that uses it, and refers to it by `$ref`; Log Analytics repeats referenced entities inline instead, which
-    needs no resolving. References are resolved one level deep: enough to find a process's host
-    or a file's hashes, and no attacker-controlled recursion.
+    entity that uses it, and refers to it by `$ref`; Log Analytics repeats referenced entities
+    inline instead, which needs no resolving. References are resolved one level deep: enough to
+    find a process's host or a file's hashes, and no attacker-controlled recursion.
     """
     by_id: dict[str, dict] = {}
     for node in nodes:
