@@ -35,7 +35,7 @@ from tui.engine.suppression_rule import (
     validate_scope,
 )
 from tui.engine.suppression_similar import DEFAULT_THRESHOLD, is_similar, shape
-from tui.model import Classification, EntityType, visible
+from tui.model import Classification, EntityType, Severity, visible
 from tui.model.clock import iso, utcnow
 from tui.store import Store, StoreError, audit, transaction
 from tui.store import suppression as db
@@ -140,7 +140,7 @@ def _matching_entities(conn: Any, cond: Condition) -> list[int]:
     return [eid for eid, key, disp, data in rows if cond.matches(key, disp, data)]
 
 
-def _keep_matching(conn: Any, alert_ids: list[int], cond: Condition) -> list[int]:
+def _keep_matching(conn: Any, alert_ids: list[int], cond: Condition) -> set[int]:
     """The alerts among `alert_ids` with an entity that meets `cond`; each entity is checked
     once however many alerts share it."""
     needle, column = _needle(cond)
@@ -160,14 +160,21 @@ def _keep_matching(conn: Any, alert_ids: list[int], cond: Condition) -> list[int
             verdict = verdicts[eid] = cond.matches(key, disp, data)
         if verdict:
             matched.add(alert_id)
-    return [a for a in alert_ids if a in matched]
+    return matched
 
 
 def matching_alert_ids(
     store: Store, rule: Rule, *, open_only: bool = True, within: Sequence[int] | None = None
 ) -> list[int]:
     """Alerts (ascending ids) that `rule` matches, among `within` (default: the whole store);
-    by default only the open ones it would dismiss.
+    by default only the open ones it would dismiss."""
+    return [alert_id for alert_id, _rank in _matches(store, rule, open_only, within)]
+
+
+def _matches(
+    store: Store, rule: Rule, open_only: bool, within: Sequence[int] | None
+) -> list[tuple[int, int]]:
+    """(id, severity rank) of the matching alerts.
 
     Conditions on strong keys (IP, host, hash, resource id, ...) become entity ids through the
     (type, key) index and are joined in SQL with the alert type; the other conditions are then
@@ -198,11 +205,12 @@ def matching_alert_ids(
     )
     if within is not None:
         wanted = set(within)
-        candidates = [a for a in candidates if a in wanted]
+        candidates = [c for c in candidates if c[0] in wanted]
     for cond in others:
         if not candidates:
             break
-        candidates = _keep_matching(conn, candidates, cond)
+        kept = _keep_matching(conn, [c[0] for c in candidates], cond)
+        candidates = [c for c in candidates if c[0] in kept]
     return candidates
 
 
@@ -230,9 +238,10 @@ class Simulation:
 
 def simulate(store: Store, rule: Rule) -> Simulation:
     """The open past alerts `rule` would dismiss, with the warnings they raise."""
-    ids = matching_alert_ids(store, validate_scope(rule))
-    high, in_incident = db.risk_counts(store.conn, ids) if ids else (0, 0)
-    return Simulation(ids, high, in_incident)
+    found = _matches(store, validate_scope(rule), True, None)
+    ids = [alert_id for alert_id, _rank in found]
+    high = sum(1 for _id, rank in found if rank == Severity.HIGH.rank)
+    return Simulation(ids, high, db.in_open_incidents(store.conn, ids) if ids else 0)
 
 
 def alert_summaries(store: Store, alert_ids: Sequence[int], limit: int = 200) -> list[dict]:

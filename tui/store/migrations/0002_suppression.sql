@@ -26,3 +26,7 @@ CREATE UNIQUE INDEX suppression_rules_name ON suppression_rules (name COLLATE NO
 
 CREATE INDEX alerts_suppressed_by_rule ON alerts (suppressed_by_rule)
     WHERE suppressed_by_rule IS NOT NULL;
+
+-- Covers "open alerts of this type" with their severity: simulate reads no alert row (a row
+-- holds the raw record, so reading its later columns costs overflow pages).
+CREATE INDEX alerts_type_status ON alerts (alert_type, status, severity_rank);
