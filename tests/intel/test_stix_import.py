@@ -110,7 +110,7 @@ def test_import_merges_known_group_and_keeps_hostile_text_as_data(
 
     assert result.rejected == []
     assert result.skipped == {"identity": 1}
-    assert result.counts["intrusion-sets (merged)"] == 1
+    assert result.counts["intrusion sets (merged with known ones)"] == 1
     assert result.counts["indicators"] == 1
     matches = indicator_matches(kb_store.conn, [("ip", "185.220.101.5")])
     assert [m[2] for m in matches] == [c2["id"]]

@@ -28,6 +28,12 @@ MAX_TEXT = 20_000
 _STIX_ID = re.compile(
     r"^([a-z0-9-]+)--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
+_PLURALS = {
+    "intrusion-set": "intrusion sets",
+    "campaign": "campaigns",
+    "malware": "malware",
+    "tool": "tools",
+}
 _KINDS = {
     "intrusion-set": "group",
     "campaign": "campaign",
@@ -217,7 +223,8 @@ class _Importer:
         for alias in dict.fromkeys(aliases):
             self.batch.aliases.append((kind, object_id, alias, norm_name(alias)))
         self.ids[obj["id"]] = (kind, object_id)
-        self.count(obj["type"] + ("s (merged)" if existing else "s"))
+        label = _PLURALS[obj["type"]]
+        self.count(f"{label} (merged with known ones)" if existing else label)
 
     def _known(self, kind: str, aliases: list[str]) -> str | None:
         for alias in aliases:
@@ -248,7 +255,7 @@ class _Importer:
         if not isinstance(technique, str) or not re.fullmatch(r"T\d{4}(\.\d{3})?", technique):
             raise _Reject("attack-pattern without a mitre-attack external_id (T####)")
         self.ids[obj["id"]] = ("technique", technique)
-        self.count("attack-patterns")
+        self.count("attack patterns")
 
     def relate(self) -> None:
         for obj in self.relationships:
