@@ -210,3 +210,14 @@ def test_explicit_format_overrides_detection(store: Store, tmp_path: Path) -> No
     assert import_paths(store, [path]).refused  # no @odata.type: not recognisable
     summary = import_paths(store, [path], fmt="graph")
     assert summary.new == 1 and not summary.refused
+
+
+def test_minified_list_response_and_single_alert_import(store: Store, tmp_path: Path) -> None:
+    from tests.ingest.test_bad_input import defender_record
+
+    listed = tmp_path / "list.json"
+    listed.write_text(json.dumps({"value": [defender_record(1), defender_record(2)]}))
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps(defender_record(3), indent=2))
+    summary = import_paths(store, [listed, single])
+    assert (summary.new, summary.rejected, summary.refused) == (3, 0, {})

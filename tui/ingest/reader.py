@@ -29,21 +29,25 @@ _NON_SPACE = re.compile(rb"[^ \t\r\n]")
 _ELEMENT_END = re.compile(rb"[,\]]")
 _SPACE = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
+# The first key of a list response (REST, Graph, Log Analytics, spec example) on one line.
+_ENVELOPE = re.compile(
+    rb'\{\s*"(?:value|rows|responses|parameters|_note|nextLink|@odata\.[a-zA-Z]+)"\s*:'
+)
 
 
 def sniff(head: bytes) -> str:
     """'jsonl', 'json' or 'csv' from the first bytes of a file."""
     text = head.removeprefix(_BOM).lstrip(_SPACE)
-    if text[:1] == b"[":
+    first_line = text.split(b"\n", 1)[0]
+    if text[:1] == b"[" or _ENVELOPE.match(text):
         return "json"
     if text[:1] == b"{":
-        first_line = text.split(b"\n", 1)[0]
         try:
             orjson.loads(first_line)
             return "jsonl"
         except orjson.JSONDecodeError:
+            # A pretty-printed document, or one record line longer than the head.
             return "json" if first_line.rstrip() != text.rstrip() else "jsonl"
-    first_line = text.split(b"\n", 1)[0]
     if b"," in first_line and not first_line.lstrip().startswith((b'"{', b"'")):
         return "csv"
     raise FormatError("not JSON, JSON Lines or CSV")
