@@ -175,13 +175,17 @@ def test_not_a_bundle(kb_store: Store, tmp_path: Path, content: str, reason: str
 
 
 def test_reimport_replaces_the_bundle_and_update_keeps_it(kb_store: Store, tmp_path: Path) -> None:
-    group = sdo("intrusion-set", name="Cozy Bear")
+    known = sdo("intrusion-set", name="Cozy Bear")
+    new = sdo("intrusion-set", name="Brand New Heron")
     c2 = indicator("[domain-name:value = 'c2.example.org']")
-    path = write_bundle(tmp_path, [group, c2, relationship(c2, "indicates", group)])
+    objects = [known, new, c2, relationship(c2, "indicates", known)]
+    path = write_bundle(tmp_path, objects)
     import_bundle(kb_store, path)
     once = table_counts(kb_store.conn)
-    import_bundle(kb_store, path)
+    again = import_bundle(kb_store, path)
+    assert again.counts["intrusion sets"] == 1  # the new group is new again, not merged
     assert table_counts(kb_store.conn) == once
+    assert group_profile(kb_store, new["id"]).name == "Brand New Heron"
     update(kb_store)  # reloading the galaxies keeps what organisations imported
     assert table_counts(kb_store.conn) == once
     [match] = indicator_matches(kb_store.conn, [("domain", "c2.example.org")])

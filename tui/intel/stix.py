@@ -215,7 +215,7 @@ class _Importer:
         name = _text(obj, "name", required=True).strip()
         aliases = [name, *_strings(obj, "aliases")]
         description = _text(obj, "description")
-        existing = self._known(kind, aliases)
+        existing = self._known(kind, aliases, obj["id"])
         object_id = existing or obj["id"]
         if existing is None:
             self._new_object(kind, obj, name, description)
@@ -226,10 +226,12 @@ class _Importer:
         label = _PLURALS[obj["type"]]
         self.count(f"{label} (merged with known ones)" if existing else label)
 
-    def _known(self, kind: str, aliases: list[str]) -> str | None:
+    def _known(self, kind: str, aliases: list[str], stix_id: str) -> str | None:
+        """The existing object this one names, if exactly one does. Its own earlier import
+        (same STIX id) is not "existing": re-importing the bundle replaces it."""
         for alias in aliases:
             matches = db.find_by_norm(self.conn, kind, norm_name(alias))
-            if len(matches) == 1:
+            if len(matches) == 1 and matches[0] != stix_id:
                 return matches[0]
         return None
 
