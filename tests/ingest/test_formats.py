@@ -221,3 +221,13 @@ def test_minified_list_response_and_single_alert_import(store: Store, tmp_path: 
     single.write_text(json.dumps(defender_record(3), indent=2))
     summary = import_paths(store, [listed, single])
     assert (summary.new, summary.rejected, summary.refused) == (3, 0, {})
+
+
+def test_unreadable_paths_are_refused_and_the_rest_imports(store: Store, tmp_path: Path) -> None:
+    good = DATA / "ocsf_detection_findings.jsonl"
+    summary = import_paths(store, [tmp_path / "missing.json", tmp_path, good])
+    assert summary.new == 2
+    assert [r.split(": ", 1)[1] for r in summary.refused.values()] == [
+        "cannot read (No such file or directory)",
+        "cannot read (Is a directory)",
+    ]

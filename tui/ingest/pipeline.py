@@ -97,11 +97,8 @@ def _import_file(
     summary: ImportSummary,
 ) -> None:
     name = str(path)
-    try:
-        total = path.stat().st_size
-    except OSError as exc:
-        raise FormatError(f"{name}: cannot read ({exc.strerror})") from None
     source = _open(path, fmt)
+    total = path.stat().st_size
     summary.formats[name] = source.fmt
     if strict:
         bad = [o for batch in _checked(source) for o in batch if o.prepared is None]
@@ -129,7 +126,10 @@ class _Source:
 
 def _open(path: Path, fmt: str) -> _Source:
     """The file's format and a stream of its raw records."""
-    stream = path.open("rb")
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read ({exc.strerror})") from None
     try:
         layout = sniff(stream.read(SNIFF_BYTES))
     except FormatError as exc:
