@@ -44,6 +44,8 @@ def test_version_names_the_package_and_galaxies(kb_store: Store) -> None:
 def test_threat_actor_and_intrusion_set_are_one_group(kb_store: Store) -> None:
     assert [g.id for g in find_groups(kb_store, "APT29")] == ["G0016"]
     assert [g.id for g in find_groups(kb_store, "cozy-bear")] == ["G0016"]
+    # Microsoft's weather names, which Defender alerts use, join the same groups.
+    assert [g.id for g in find_groups(kb_store, "Forest Blizzard")] == ["G0007"]
     profile = group_profile(kb_store, "G0016")
     # ATT&CK synonyms and MISP threat-actor synonyms are merged.
     assert {"NOBELIUM", "Cozy Bear", "The Dukes", "Midnight Blizzard"} <= set(profile.aliases)

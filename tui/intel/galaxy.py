@@ -32,6 +32,7 @@ from tui.store.intel import (
 
 CLUSTERS = (
     "threat-actor",
+    "microsoft-activity-group",
     "mitre-intrusion-set",
     "mitre-attack-pattern",
     "mitre-course-of-action",
@@ -234,6 +235,7 @@ class _Builder:
             self._merge_threat_actor(target, actor)
             self.uuid_kind[actor["uuid"]] = ("group", target.row.id)
         self._merge_tidal(by_g_id, by_name)
+        self._merge_microsoft(groups, by_name)
         self._emit_groups(groups)
 
     def _intrusion_sets(self) -> dict[str, _Group]:
@@ -340,6 +342,30 @@ class _Builder:
             row.victims = countries.merge(row.victims, _as_list(meta.get("observed_countries")))
             if not row.country and meta.get("country"):
                 row.country = str(meta["country"])
+
+    def _merge_microsoft(self, groups: dict[str, _Group], by_name: dict[str, list[_Group]]) -> None:
+        """Microsoft's names ('Midnight Blizzard', 'Storm-0558') are what Defender alerts use:
+        add them as aliases of the group they are 'similar' to, or keep them as groups."""
+        by_id = {g.row.id: g for g in groups.values()}
+        for v in self.values("microsoft-activity-group"):
+            meta = v.get("meta", {})
+            linked = [self.uuid_kind.get(r["dest-uuid"]) for r in v.get("related", [])]
+            ids = {k[1] for k in linked if k and k[0] == "group"}
+            named = by_name.get(norm_name(v["value"]), [])
+            if len(ids) != 1 and len(named) == 1:
+                ids = {named[0].row.id}
+            if len(ids) == 1:
+                group = by_id[ids.pop()]
+            else:
+                group = _Group(
+                    GroupRow(v["uuid"], v["value"], clean_description(v.get("description", "")))
+                )
+                groups[v["uuid"]] = by_id[v["uuid"]] = group
+            group.names = _union(group.names, [v["value"]], _as_list(meta.get("synonyms")))
+            group.row.country = group.row.country or str(meta.get("country", ""))
+            group.row.sectors = _union(group.row.sectors, _as_list(meta.get("sector")))
+            group.row.refs = _union(group.row.refs, _as_list(meta.get("refs")))
+            self.uuid_kind[v["uuid"]] = ("group", group.row.id)
 
     def _emit_groups(self, groups: dict[str, _Group]) -> None:
         emitted: dict[str, _Group] = {}
