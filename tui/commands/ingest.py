@@ -85,7 +85,8 @@ def _process_new_alerts(store, new_ids, args: argparse.Namespace) -> None:
         return
     from tui.engine.pipeline import process_new_alerts
 
-    process_new_alerts(store, list(new_ids), config(args))
+    result = process_new_alerts(store, list(new_ids), config(args))
+    print(f"new alerts: {result.summary()}")
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
