@@ -287,7 +287,9 @@ async def test_hostile_titles_render_as_text_and_fire_nothing(store: Store) -> N
 async def test_help_is_built_from_live_bindings_and_keys_remap(store: Store) -> None:
     seed(store, 3)
     config = Config(data={"keys": {"triage.status": "x", "list.down": "n"}})
-    async with ThreatdeskApp(store, config=config).run_test(size=SIZE) as pilot:
+    app = ThreatdeskApp(store, config=config)
+    del app.extensions["suppress"]
+    async with app.run_test(size=SIZE) as pilot:
         listing = await loaded(pilot, 3)
         await pilot.press("n")
         assert listing.cursor == 1
@@ -303,6 +305,7 @@ async def test_help_is_built_from_live_bindings_and_keys_remap(store: Store) -> 
 async def test_other_parts_actions_appear_when_registered(store: Store) -> None:
     seed(store, 2)
     app = ThreatdeskApp(store)
+    del app.extensions["report"]
     seen: list = []
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot, 2)

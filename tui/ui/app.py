@@ -18,6 +18,7 @@ from tui.ui.help_screen import HelpScreen
 from tui.ui.incident_screen import IncidentScreen
 from tui.ui.keys import ALL_KEYS, APP_KEYS, KeymapError, bindings, keymap_from_config
 from tui.ui.messages import DataChanged
+from tui.ui.wiring import EXTENSIONS
 
 # How often another process's commits are looked for; changes show within 2 s.
 POLL_SECONDS = 1.0
@@ -40,8 +41,9 @@ class ThreatdeskApp(App):
         self.store = store
         self.readonly = readonly
         self.user = current_user()
-        self.extensions: dict[str, Extension] = {}
-        self._config = config or Config()
+        self.config = config or Config()
+        # The screens behind s, t, p and opening an incident (tests may replace them).
+        self.extensions: dict[str, Extension] = dict(EXTENSIONS)
         self._stop = threading.Event()
 
     def register_extension(self, action: str, handler: Extension) -> None:
@@ -51,7 +53,7 @@ class ThreatdeskApp(App):
 
     def on_mount(self) -> None:
         try:
-            self.set_keymap(keymap_from_config(self._config.section("keys")))
+            self.set_keymap(keymap_from_config(self.config.section("keys")))
         except KeymapError as exc:
             self.notify(str(exc), severity="error", markup=False, timeout=10)
         self._watch_hangup()

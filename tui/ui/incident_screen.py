@@ -45,6 +45,18 @@ class Loaded:
 
 class IncidentScreen(TriageActions):
     BINDINGS = bindings(INCIDENT_KEYS + TRIAGE_KEYS)
+    DEFAULT_CSS = """
+    IncidentScreen #incident-left {
+        width: 42%; min-width: 34; max-width: 72; padding: 0 1; border-right: solid $panel;
+    }
+    IncidentScreen #incident-tabs { width: 1fr; }
+    IncidentScreen #action-sections { height: auto; max-height: 6; }
+    IncidentScreen #action-scroll { height: 1fr; padding: 0 1; }
+    IncidentScreen.narrow #incident-body { layout: vertical; }
+    IncidentScreen.narrow #incident-left {
+        width: 100%; max-width: 100%; height: 8; border-right: none; border-bottom: solid $panel;
+    }
+    """
 
     def __init__(self, incident_id: int) -> None:
         super().__init__()
