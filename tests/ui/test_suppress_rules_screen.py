@@ -82,3 +82,33 @@ async def test_readonly_hides_changes(store: Store) -> None:
         await settle(app, pilot)
         assert isinstance(app.screen, RulesScreen)
     assert len(sup.list_rules(store)) == 1
+
+
+async def test_edit_a_rule_from_the_list(store: Store) -> None:
+    from textual.widgets import Input
+
+    from tui.store.audit import history
+    from tui.ui.suppress_form import SuppressScreen
+
+    rule = sup.save_rule(store, similar_rule(), apply_existing=False, actor="alice").rule
+    ids = add(store, noise(1))
+    app = Host(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SuppressScreen)
+        app.screen.query_one("#comment", Input).value = "nightly job on the build farm"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("y")  # save
+        await settle(app, pilot)
+        await pilot.press("n")  # new alerts only
+        await settle(app, pilot)
+        assert isinstance(app.screen, RulesScreen)
+    edited = sup.get_rule(store, rule.id)
+    assert (edited.comment, edited.version) == ("nightly job on the build farm", 2)
+    assert history(store.conn, "suppression_rule", rule.id)[-1]["action"] == (
+        "suppression.rule.update"
+    )
+    assert status(store, ids[0]) == ("Active", None)
