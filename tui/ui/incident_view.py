@@ -23,12 +23,20 @@ SECTIONS = (
 )
 
 
+SHORT = {
+    Severity.HIGH: "HIGH",
+    Severity.MEDIUM: "MED",
+    Severity.LOW: "LOW",
+    Severity.INFORMATIONAL: "INFO",
+}
+
+
 def severity_badge(severity: str) -> Text:
     try:
         sev = Severity(severity)
     except ValueError:
         return Text(display(severity, 20))
-    return Text(f" {sev.value.upper()[:4]} ", style=SEVERITY_STYLE[sev])
+    return Text(f" {SHORT[sev]:<4} ", style=SEVERITY_STYLE[sev])
 
 
 def stage_label(intent: str) -> str:
