@@ -15,6 +15,7 @@ from tui.intel import (
     technique_names,
     update,
 )
+from tui.intel.galaxy import build
 from tui.intel.profiles import find_groups
 from tui.store import Store, StoreError
 from tui.store.audit import history, verify_chain
@@ -114,3 +115,8 @@ def test_update_replaces_without_duplicates(kb_store: Store) -> None:
     before = table_counts(kb_store.conn)
     update(kb_store)
     assert table_counts(kb_store.conn) == before
+
+
+def test_missing_galaxy_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="threat-actor.json: cannot load this MISP galaxy"):
+        build(tmp_path)

@@ -87,7 +87,11 @@ def build(directory: Path | None = None) -> GalaxyKB:
 
 
 def _read(directory: Path, name: str) -> dict[str, Any]:
-    return orjson.loads((directory / f"{name}.json").read_bytes())
+    path = directory / f"{name}.json"
+    try:
+        return orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise StoreError(f"{path}: cannot load this MISP galaxy cluster ({exc})") from exc
 
 
 def _split_value(value: str) -> tuple[str, str]:
