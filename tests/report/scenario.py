@@ -83,7 +83,7 @@ def _alerts() -> list:
             techniques=("T1003",),
             sub_techniques=("T1003.001",),
             description="mimikatz.exe read LSASS memory.",
-            remediation_steps=["Rotate every credential used on vm-fin-01."],
+            remediation_steps=["Rotate every credential used on %{Compromised Host}."],
             entities=[host, account],
         ),
         make_alert(

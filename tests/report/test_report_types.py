@@ -67,7 +67,8 @@ def test_every_section_and_the_incident_evidence(
     # victimology of our estate and mitigations
     assert "westeurope" in text and "environment=prod" in text and "vm-fin-01" in text
     assert "M1043" in text and "Credential Access Protection" in text
-    assert "Isolate vm-fin-01 from the network." in text
+    assert pdf.has("Isolate vm-fin-01 from the network. (alert #1, #2)")
+    assert pdf.has("Rotate every credential used on vm-fin-01. (alert #3)")  # placeholder filled
     # every page carries the TLP marking and its number
     for number, page in enumerate(pdf.pages, start=1):
         assert "TLP:AMBER" in page

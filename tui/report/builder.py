@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
+from tui.engine.remediation import mitigation_plan
 from tui.intel.hardening import IncidentFacts, recommend
+from tui.intel.prevention import resource_type
 from tui.model.text import defang, display
 from tui.report import sections_intel as intel_sections
 from tui.report.attack import attack_cell
-from tui.report.evidence import Evidence
+from tui.report.evidence import AlertFacts, Evidence
 from tui.report.intel_facts import IntelFacts
 from tui.report.model import (
     Bullets,
@@ -35,7 +38,8 @@ TEXT_LIMIT = 1500
 # Rows of the IOC table (incident's own, then intelligence); the rest is counted, not hidden.
 MAX_INDICATORS = 200
 MAX_INTEL_INDICATORS = 50
-MAX_SEEN_IN = 3  # alerts named per indicator or technique
+MAX_SEEN_IN = 3  # alerts named per indicator, technique or remediation step
+MAX_PLANS, MAX_STEPS = 20, 15  # resources, and remediation steps per resource
 
 EXECUTIVE_SUMMARY = "Executive summary"
 IDENTITY = "Attacker identity and associations"
@@ -266,15 +270,24 @@ def _counted(counter: Counter[str]) -> str:
 # --------------------------------------------------------------------------- mitigation
 def _mitigation(evidence: Evidence, facts: IntelFacts) -> Section:
     section = Section(MITIGATION)
-    steps = dict.fromkeys(
-        display(step, TEXT_LIMIT, multiline=True) for a in evidence.alerts for step in a.remediation
-    )
-    section.blocks.append(Paragraph("Remediation steps from the alerts:"))
-    section.blocks.append(
-        Bullets(list(steps)[:40])
-        if steps
-        else Paragraph("The alerts carry no remediation steps.", note=True)
-    )
+    plans = mitigation_plan([_remediation_input(a) for a in evidence.alerts])
+    section.blocks.append(Paragraph("Remediation steps from the alerts, per affected resource:"))
+    for plan in plans[:MAX_PLANS]:
+        section.blocks.append(Paragraph(display(plan.resource, 200)))
+        section.blocks.append(
+            Bullets(
+                [
+                    display(
+                        f"{step.text} (alert {_alert_refs(step.alert_ids)})",
+                        TEXT_LIMIT,
+                        multiline=True,
+                    )
+                    for step in plan.steps[:MAX_STEPS]
+                ]
+            )
+        )
+    if not plans:
+        section.blocks.append(Paragraph("The alerts carry no remediation steps.", note=True))
     section.blocks.append(Paragraph("ATT&CK mitigations for the techniques seen:"))
     if facts.mitigations:
         rows: list[list[Cell]] = [
@@ -301,9 +314,29 @@ def _mitigation(evidence: Evidence, facts: IntelFacts) -> Section:
     return section
 
 
+def _remediation_input(alert: AlertFacts) -> dict[str, Any]:
+    """An alert as the remediation planner reads it (it fills %{Compromised Host} etc.)."""
+    return {
+        "id": alert.id,
+        "resource_id": alert.resource_id,
+        "compromised_entity": alert.compromised_entity,
+        "remediation_steps": alert.remediation,
+        "extended_properties": alert.extended_properties,
+        "entities": alert.entities,
+    }
+
+
+def _alert_refs(alert_ids: list[int]) -> str:
+    shown = ", ".join(f"#{a}" for a in alert_ids[:MAX_SEEN_IN])
+    more = len(alert_ids) - MAX_SEEN_IN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
 def _hardening_facts(evidence: Evidence) -> IncidentFacts:
     return IncidentFacts(
-        resource_types={r.id: r.type for r in evidence.resources if r.type},
+        resource_types={
+            r.id: resource_type({"id": r.id, "type": r.type}) for r in evidence.resources
+        },
         alerts=tuple(
             (
                 a.alert_type,

@@ -26,11 +26,12 @@ class AlertFacts:
     status: str
     start: str
     intents: list[str]
-    remediation: list[str]
+    remediation: list[Any]  # as stored; normally strings
     resource_id: str
     compromised_entity: str
     product: str
     extended_properties: dict[str, Any]
+    entities: list[tuple[str, str]]  # (type, display)
 
 
 @dataclass(slots=True)
@@ -70,7 +71,10 @@ def gather(store: Store, target: Target) -> Evidence:
     else:
         alert_ids = [target.id]
         row = None
-    alerts = [_alert_facts(a) for a in report_store.alerts(conn, alert_ids)]
+    entities = report_store.alert_entities(conn, alert_ids)
+    alerts = [
+        _alert_facts(a, entities.get(a["id"], [])) for a in report_store.alerts(conn, alert_ids)
+    ]
     subject = _incident_subject(row, len(alerts)) if row else _alert_subject(alerts[0])
     indicators, internal = _split_indicators(report_store.alert_indicators(conn, alert_ids))
     resource_ids = dict.fromkeys(
@@ -84,7 +88,7 @@ def gather(store: Store, target: Target) -> Evidence:
         techniques=report_store.alert_techniques(conn, alert_ids),
         indicators=indicators,
         internal_ips=internal,
-        resources=[_resource(conn, rid) for rid in resource_ids if rid],
+        resources=[_resource(conn, rid) for rid in resource_ids if rid and isinstance(rid, str)],
     )
 
 
@@ -92,7 +96,7 @@ def _resource(conn: Any, resource_id: str) -> Resource:
     return get_resource(conn, resource_id) or Resource(id=resource_id.lower())
 
 
-def _alert_facts(row: dict[str, Any]) -> AlertFacts:
+def _alert_facts(row: dict[str, Any], entities: list[tuple[str, str]]) -> AlertFacts:
     return AlertFacts(
         id=row["id"],
         title=row["alert_display_name"],
@@ -102,11 +106,12 @@ def _alert_facts(row: dict[str, Any]) -> AlertFacts:
         status=row["status"],
         start=row["start_time_utc"],
         intents=[i for i in row["intent"].split(",") if i],
-        remediation=[str(step) for step in row["remediation_steps"] if str(step).strip()],
+        remediation=row["remediation_steps"],
         resource_id=row["resource_id"],
         compromised_entity=row["compromised_entity"],
         product=row["product_name"],
         extended_properties=row["extended_properties"],
+        entities=entities,
     )
 
 

@@ -119,6 +119,18 @@ class _ReportPdf(FPDF):
     def _font(self, size: float, style: str = "", family: str = SANS) -> None:
         self.set_font(family, style, size)
 
+    def _lines(self, height: float, text: str) -> None:
+        """Printable text, left-aligned and wrapped from the current x to the right margin."""
+        self.multi_cell(
+            0,
+            height,
+            text,
+            align=Align.L,
+            wrapmode=WrapMode.WORD,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+
     # ----------------------------------------------------------------- page furniture
     def header(self) -> None:
         self._tlp_box(self.w - self.r_margin - 30, 8, 30, 6)
@@ -170,14 +182,7 @@ class _ReportPdf(FPDF):
         self.cell(0, 8, report.type.label.upper(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(0, 0, 0)
         self._font(22, "B")
-        self.multi_cell(
-            0,
-            10,
-            _fit(self._text(report.title, style="B"), 300),
-            wrapmode=WrapMode.WORD,
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+        self._lines(10, _fit(self._text(report.title, style="B"), 300))
         self.ln(6)
         self.set_draw_color(*_ACCENT)
         self.set_line_width(0.8)
@@ -186,7 +191,7 @@ class _ReportPdf(FPDF):
         self._tlp_box(self.l_margin, self.get_y(), 40, 9)
         self.ln(11)
         self._font(BODY_PT)
-        self.multi_cell(0, LINE_MM, report.tlp.meaning, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self._lines(LINE_MM, report.tlp.meaning)
         self.ln(8)
         subject = report.subject
         rows = [
@@ -210,9 +215,7 @@ class _ReportPdf(FPDF):
         size = 15 if section.level == 0 else 11.5
         self._font(size, "B")
         self.set_text_color(*_ACCENT)
-        self.multi_cell(
-            0, size * 0.5, self._text(section.title, style="B"), new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
+        self._lines(size * 0.5, self._text(section.title, style="B"))
         self.set_text_color(0, 0, 0)
         self.ln(2)
         for block in section.blocks:
@@ -239,14 +242,7 @@ class _ReportPdf(FPDF):
         self._font(BODY_PT)
         if block.note:
             self.set_text_color(*_MUTED)
-        self.multi_cell(
-            0,
-            LINE_MM,
-            _fit(self._text(block.text), MAX_PARAGRAPH),
-            wrapmode=WrapMode.WORD,
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+        self._lines(LINE_MM, _fit(self._text(block.text), MAX_PARAGRAPH))
         self.set_text_color(0, 0, 0)
 
     def _bullets(self, block: Bullets) -> None:
@@ -254,14 +250,7 @@ class _ReportPdf(FPDF):
         for item in block.items:
             self.set_x(self.l_margin + 2)
             self.cell(4, LINE_MM, "•")
-            self.multi_cell(
-                0,
-                LINE_MM,
-                self._text(item),
-                wrapmode=WrapMode.WORD,
-                new_x=XPos.LMARGIN,
-                new_y=YPos.NEXT,
-            )
+            self._lines(LINE_MM, _fit(self._text(item), MAX_PARAGRAPH))
 
     def _facts(self, block: Facts, label_width: float = 45) -> None:
         columns = [Column(label_width, SANS, "B"), Column(self.epw - label_width, SANS)]

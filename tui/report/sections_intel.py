@@ -95,7 +95,7 @@ def identity(title: str, facts: IntelFacts) -> Section:
         ("Aliases", listed(group.aliases)),
         ("Country", display(group.country, 80) or "unknown"),
         ("Suspected sponsor", display(group.sponsor, 200) or "unknown"),
-        ("Attribution confidence", display(group.attribution_confidence, 40) or "not stated"),
+        ("MISP confidence", _confidence(group.attribution_confidence)),
         ("Related groups", listed(associated) if associated else "none recorded"),
     ]
     blocks: list[Block] = [Facts(rows)]
@@ -105,6 +105,12 @@ def identity(title: str, facts: IntelFacts) -> Section:
         blocks.append(Paragraph("References (printed, not linked; verify before visiting):"))
         blocks.append(Bullets([display(defang(r), 300) for r in group.references[:12]]))
     return Section(title, blocks)
+
+
+def _confidence(value: str) -> str:
+    """MISP's attribution-confidence is a 0-100 number."""
+    text = display(value, 40)
+    return f"{text} / 100" if text.isdigit() else text or "not stated"
 
 
 def objectives(title: str, facts: IntelFacts) -> Section:

@@ -126,6 +126,20 @@ def alert_techniques(conn: sqlite3.Connection, alert_ids: Sequence[int]) -> dict
     return dict(sorted(seen.items()))
 
 
+def alert_entities(conn: sqlite3.Connection, alert_ids: Sequence[int]) -> dict[int, list[tuple]]:
+    """(type, display) of every entity of each alert: what fills remediation placeholders."""
+    found: dict[int, list[tuple]] = {}
+    for chunk in _chunks(list(alert_ids)):
+        for alert_id, type_, display in conn.execute(
+            "SELECT ae.alert_id, e.type, e.display FROM alert_entities ae"
+            f" JOIN entities e ON e.id = ae.entity_id WHERE ae.alert_id IN ({_marks(chunk)})"
+            " ORDER BY ae.alert_id, e.id",
+            chunk,
+        ):
+            found.setdefault(alert_id, []).append((type_, display))
+    return found
+
+
 def alert_indicators(conn: sqlite3.Connection, alert_ids: Sequence[int]) -> list[dict[str, Any]]:
     """IOC entities (IPs, domains, URLs, file hashes) of these alerts, and where each was seen."""
     found: dict[int, dict[str, Any]] = {}
