@@ -1,0 +1,62 @@
+"""Time, severity, technique and id normalization shared by the adapters."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.ingest import fields as f
+from tui.ingest.errors import RecordError
+from tui.ingest.records import MAX_DEPTH, too_deep
+from tui.model.clock import iso, parse_iso
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2020-02-22T00:00:00.0000000Z", "2020-02-22T00:00:00.000000Z"),  # 7 digits (.NET)
+        ("2022-11-21T01:00:00Z", "2022-11-21T01:00:00.000000Z"),
+        ("2024-06-20 08:51:02.123456+00:00", "2024-06-20T08:51:02.123456Z"),  # Log Analytics
+        ("2024-06-20T01:30:00-05:30", "2024-06-20T07:00:00.000000Z"),
+        ("2024-12-31T23:30:00+0200", "2024-12-31T21:30:00.000000Z"),
+        (1718873462123, "2024-06-20T08:51:02.123000Z"),  # OCSF epoch milliseconds
+    ],
+)
+def test_times_become_fixed_width_utc(value: object, expected: str) -> None:
+    assert f.iso_time(value, "t") == expected
+    assert iso(parse_iso(expected)) == expected  # the store's own format
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("yesterday", "not an ISO 8601 time"),
+        ("2024-13-45T00:00:00Z", "not a valid date and time"),
+        (True, "must be a time, got boolean"),
+        (10**20, "out of range"),
+    ],
+)
+def test_bad_times_are_refused(value: object, reason: str) -> None:
+    with pytest.raises(RecordError, match=reason):
+        f.iso_time(value, "t")
+
+
+def test_techniques_imply_their_parent() -> None:
+    assert f.techniques(["T1059.001", "t1003", "bogus", "T1059"]) == (
+        ("T1003", "T1059"),
+        ("T1059.001",),
+    )
+
+
+@pytest.mark.parametrize("bad", ["a b", "x\x00y", "../x", "a/../b", "a\\..\\b", "x" * 513])
+def test_identifiers_are_refused(bad: str) -> None:
+    with pytest.raises(RecordError):
+        f.identifier({"id": bad}, "id")
+
+
+def test_too_deep_counts_containers() -> None:
+    nested: list = []
+    for _ in range(MAX_DEPTH - 1):
+        nested = [nested]
+    assert not too_deep(nested)  # exactly MAX_DEPTH levels
+    assert too_deep([nested])
+    assert not too_deep({"a": "[" * 100, "b": {"c": []}})
