@@ -118,5 +118,5 @@ def test_update_replaces_without_duplicates(kb_store: Store) -> None:
 
 
 def test_missing_galaxy_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="threat-actor.json: cannot load this MISP galaxy"):
+    with pytest.raises(StoreError, match=r"threat-actor\.json: cannot load this MISP galaxy"):
         build(tmp_path)
