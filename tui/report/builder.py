@@ -273,7 +273,7 @@ def _mitigation(evidence: Evidence, facts: IntelFacts) -> Section:
     plans = mitigation_plan([_remediation_input(a) for a in evidence.alerts])
     section.blocks.append(Paragraph("Remediation steps from the alerts, per affected resource:"))
     for plan in plans[:MAX_PLANS]:
-        section.blocks.append(Paragraph(display(plan.resource, 200)))
+        section.blocks.append(Paragraph(display(f"On {plan.resource}:", 200)))
         section.blocks.append(
             Bullets(
                 [
