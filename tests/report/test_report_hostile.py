@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from tests.report.conftest import FIXED_NOW
 from tests.report.pdf_reading import ReadPdf, read_pdf
 from tests.report.scenario import Scenario
@@ -42,7 +40,6 @@ def _tiny_report(title: str, *sections: Section) -> Report:
     )
 
 
-@pytest.mark.slow  # attribution of a 40,000-character alert text takes seconds
 def test_hostile_alert_prints_as_text_with_no_active_content(
     report_store: Store, scenario: Scenario, tmp_path: Path
 ) -> None:
