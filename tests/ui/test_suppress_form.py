@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import App
 from textual.widgets import DataTable, Label, Static
 
@@ -10,7 +12,7 @@ from tui.engine import suppression as sup
 from tui.model import Severity
 from tui.store import Store, transaction
 from tui.store.audit import history
-from tui.ui.suppress_form import SuppressScreen
+from tui.ui.suppress_form import ChoiceDialog, SuppressScreen
 
 
 class Host(App):
@@ -44,10 +46,24 @@ def incident_of(store: Store, alert_ids: list[int], state: str = "Active") -> in
     return cur.lastrowid
 
 
-async def settle(app: App, pilot) -> None:
-    for _ in range(3):
+async def settle(app: App, pilot, until=lambda: True, timeout: float = 20.0) -> None:
+    """Let workers and timers run until `until()` holds (the machine may be slow)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
         await app.workers.wait_for_complete()
         await pilot.pause(0.05)
+        if until() and all(w.is_finished for w in app.workers):
+            return
+        assert loop.time() < deadline, "the screen did not settle"
+
+
+def simulated(form: SuppressScreen):
+    return lambda: form.simulation is not None
+
+
+def dialog(app: App):
+    return lambda: isinstance(app.screen, ChoiceDialog)
 
 
 async def test_suppress_similar_alerts_from_an_incident(store: Store, monkeypatch) -> None:
@@ -58,8 +74,8 @@ async def test_suppress_similar_alerts_from_an_incident(store: Store, monkeypatc
     elsewhere = add(store, noise(5, host="web02.contoso.com"))
     app = Host(SuppressScreen(store, incident_ids=[incident]))
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
         form = app.form
+        await settle(app, pilot, simulated(form))
         summary = str(form.query_one("#summary", Label).render())
         assert "4 past open alert(s)" in summary
         assert form.query_one("#preview", DataTable).row_count == 4
@@ -71,18 +87,18 @@ async def test_suppress_similar_alerts_from_an_incident(store: Store, monkeypatc
             "entities.process.commandline",
         ]
         await pilot.press("down", "space")
-        await settle(app, pilot)
+        await settle(app, pilot, simulated(form))
         assert [c.field for c in form.draft().conditions] == [
             "entities.host.hostname",
             "entities.process.commandline",
         ]
         assert form.simulation.count == 4
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(app, pilot, dialog(app))
         await pilot.press("y")  # save
-        await settle(app, pilot)
+        await settle(app, pilot, dialog(app))
         await pilot.press("y")  # also dismiss the 4 existing matches
-        await settle(app, pilot)
+        await settle(app, pilot, lambda: app.result != "pending")
     assert isinstance(app.result, sup.SaveResult)
     rule = app.result.rule
     assert rule.author == "alice"
@@ -97,11 +113,11 @@ async def test_warning_shown_and_esc_cancels_without_saving(store: Store) -> Non
     ids = add(store, noise(1, severity=Severity.HIGH), noise(2))
     app = Host(SuppressScreen(store, ids))
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
+        await settle(app, pilot, simulated(app.form))
         summary = str(app.form.query_one("#summary", Label).render())
         assert "would dismiss 1 High-severity alert(s)" in summary
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(app, pilot, dialog(app))
         dialog_text = " ".join(str(w.render()) for w in app.screen.query(Static))
         assert "High-severity" in dialog_text
         await pilot.press("escape")
@@ -130,7 +146,7 @@ async def test_hostile_text_is_shown_visible(store: Store) -> None:
     )
     app = Host(SuppressScreen(store, ids))
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
+        await settle(app, pilot, simulated(app.form))
         table = app.form.query_one("#preview", DataTable)
         titles = {str(table.get_row_at(i)[4]) for i in range(table.row_count)}
         assert titles == {"[bold red]FAKE[/] \\e]2;PWNED\\e\\", "[/"}

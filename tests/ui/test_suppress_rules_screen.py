@@ -7,7 +7,7 @@ from textual.app import App
 from textual.widgets import DataTable, Label
 
 from tests.engine.test_suppression_engine import add, noise, similar_rule, status
-from tests.ui.test_suppress_form import settle
+from tests.ui.test_suppress_form import dialog, settle
 from tui.engine import suppression as sup
 from tui.engine.suppression_rule import RuleState
 from tui.store import Store
@@ -38,7 +38,7 @@ async def test_list_page_disable_with_reactivate(store: Store) -> None:
         assert cells(table, 0)[:4] == ["backup-noise", "Enabled", "VM_SuspiciousProcess", "2"]
         assert cells(table, 0)[6] == "alice"
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(app, pilot, lambda: isinstance(app.screen, RulePage))
         assert isinstance(app.screen, RulePage)
         assert "2 alert(s) dismissed by this rule" in str(
             app.screen.query_one("#summary", Label).render()
@@ -50,9 +50,9 @@ async def test_list_page_disable_with_reactivate(store: Store) -> None:
         await pilot.press("escape")
         await settle(app, pilot)
         await pilot.press("d")
-        await settle(app, pilot)
+        await settle(app, pilot, dialog(app))
         await pilot.press("y")  # disable and reactivate them
-        await settle(app, pilot)
+        await settle(app, pilot, lambda: isinstance(app.screen, RulesScreen))
         assert cells(app.screen.query_one("#rules", DataTable), 0)[1] == "Disabled"
     assert sup.get_rule(store, rule.id).state is RuleState.DISABLED
     assert [status(store, i) for i in ids] == [("Active", None), ("Active", None)]
@@ -65,9 +65,9 @@ async def test_delete_keeping_dismissed_alerts(store: Store) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
         await pilot.press("x")
-        await settle(app, pilot)
+        await settle(app, pilot, dialog(app))
         await pilot.press("n")  # delete and keep them dismissed
-        await settle(app, pilot)
+        await settle(app, pilot, lambda: not app.screen.query_one("#rules", DataTable).row_count)
         assert app.screen.query_one("#rules", DataTable).row_count == 0
     assert sup.list_rules(store) == []
     assert status(store, ids[0]) == ("Dismissed", rule.id)
@@ -96,15 +96,15 @@ async def test_edit_a_rule_from_the_list(store: Store) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
         await pilot.press("e")
-        await settle(app, pilot)
+        await settle(app, pilot, lambda: getattr(app.screen, "simulation", None) is not None)
         assert isinstance(app.screen, SuppressScreen)
         app.screen.query_one("#comment", Input).value = "nightly job on the build farm"
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(app, pilot, dialog(app))
         await pilot.press("y")  # save
-        await settle(app, pilot)
+        await settle(app, pilot, dialog(app))
         await pilot.press("n")  # new alerts only
-        await settle(app, pilot)
+        await settle(app, pilot, lambda: isinstance(app.screen, RulesScreen))
         assert isinstance(app.screen, RulesScreen)
     edited = sup.get_rule(store, rule.id)
     assert (edited.comment, edited.version) == ("nightly job on the build farm", 2)

@@ -328,6 +328,7 @@ class SuppressScreen(Screen):
     # ---- simulate ----------------------------------------------------------------------------
 
     def _schedule(self) -> None:
+        self.simulation = None  # stale as soon as the form changes
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(SIMULATE_DELAY, self._simulate_now)
