@@ -92,14 +92,18 @@ class AlertsScreen(TriageActions):
         self, *, quick: bool = False, refresh_rows: bool = False, recount: bool = True
     ) -> None:
         expanded = set(self.alert_list.expanded)
-        self._load_keys(self.filter, self.search_text, expanded, quick, refresh_rows)
-        if recount:
-            self._load_counts(self.filter)
+        if quick and not self.search_text:
+            # Paint the first screens now; the full key array and the counts follow the paint.
+            self._load_keys(self.filter, "", expanded, QUICK_ROWS, refresh_rows)
+        else:
+            self._load_keys(self.filter, self.search_text, expanded, None, refresh_rows)
+            if recount:
+                self._load_counts(self.filter)
         self._show_summary()
 
     @work(thread=True, exclusive=True, group="keys", exit_on_error=False)
     def _load_keys(
-        self, f: ListFilter, query: str, expanded: set[int], quick: bool, refresh_rows: bool
+        self, f: ListFilter, query: str, expanded: set[int], limit: int | None, refresh: bool
     ) -> None:
         worker = get_current_worker()
         conn = reader(self.app.store)
@@ -108,19 +112,15 @@ class AlertsScreen(TriageActions):
                 self._titles = distinct_titles(conn)
             keys = search(conn, query, f, self._titles, lambda: worker.is_cancelled)
         else:
-            if quick:
-                first = ordered_keys(conn, f, limit=QUICK_ROWS)
-                if not worker.is_cancelled:
-                    self.app.call_from_thread(
-                        self._show_keys, first, [], expanded, refresh_rows, query
-                    )
-            keys = ordered_keys(conn, f)
+            keys = ordered_keys(conn, f, limit=limit)
         children = self._expand(conn, keys, expanded)
-        if not worker.is_cancelled:
-            self.app.call_from_thread(
-                self._show_keys, keys, children, expanded, refresh_rows, query
-            )
-        if self._titles is None and not worker.is_cancelled:
+        if worker.is_cancelled:
+            return
+        first_page_of = f if limit is not None else None
+        self.app.call_from_thread(
+            self._show_keys, keys, children, expanded, refresh, query, first_page_of
+        )
+        if limit is None and self._titles is None:
             self._titles = distinct_titles(conn)  # ready before the first search
 
     @staticmethod
@@ -142,7 +142,9 @@ class AlertsScreen(TriageActions):
         expanded: set[int],
         refresh_rows: bool,
         query: str,
+        first_page_of: ListFilter | None,
     ) -> None:
+        """Show keys; `first_page_of` names the filter of a first page: the rest follows."""
         self.shown_search = query
         listing = self.alert_list
         listing.expanded = {k for k in expanded if k in keys}
@@ -153,6 +155,16 @@ class AlertsScreen(TriageActions):
         )
         listing.set_keys(keys, children=children, refresh_rows=refresh_rows)
         self._show_summary()
+        if first_page_of is not None:
+            self.call_after_refresh(self._load_rest, first_page_of, len(keys) < QUICK_ROWS)
+
+    def _load_rest(self, f: ListFilter, complete: bool) -> None:
+        if f != self.filter or self.search_text:
+            return  # the analyst moved on; that reload brings its own rest
+        if complete:
+            self._load_counts(f)
+        else:
+            self.reload()
 
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def _load_counts(self, f: ListFilter) -> None:
