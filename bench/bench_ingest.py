@@ -2,7 +2,8 @@
 
     python -m bench.bench_ingest --alerts 100000 [--runs 3] [--seed 7] [--keep DIR]
 
-Each measurement runs in its own child process, so its peak RSS is its own high-water mark.
+Each measurement runs in its own child process; peak RSS is the high-water mark of that process
+plus its parse workers.
 `threatdesk import` is `import_paths` on a fresh database (parse, validate, normalize, upsert
 with entities, techniques and FTS, quarantine, import record). The baseline is sqlite-utils
 `insert_all` with default settings on the same records (the ARM envelope flattened into
@@ -12,6 +13,7 @@ with entities, techniques and FTS, quarantine, import record). The baseline is s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -21,14 +23,44 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+import psutil
 
 _CHILD = "--child"
 
 
+class _PeakRss:
+    """Peak of the summed RSS of this process and its descendants (the parse workers are
+    children of the multiprocessing fork server, which RUSAGE_CHILDREN would miss)."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.wait(0.1):
+            total = 0
+            for proc in [me, *me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += proc.memory_info().rss
+            self.peak = max(self.peak, total)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+        return max(self.peak, own) / 2**20
+
+
 def _child(kind: str, db: Path, source: Path) -> None:
     """Run one measurement in this (child) process and print it as JSON."""
+    rss = _PeakRss()
     started = time.perf_counter()
     if kind == "threatdesk":
         from tui.ingest.pipeline import import_paths
@@ -50,12 +82,13 @@ def _child(kind: str, db: Path, source: Path) -> None:
         table = sqlite_utils.Database(db)["alerts"]
         table.insert_all(rows())
         count = table.count
+    seconds = time.perf_counter() - started
     print(
         json.dumps(
             {
                 "alerts": count,
-                "seconds": time.perf_counter() - started,
-                "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "seconds": seconds,
+                "peak_rss_mib": rss.stop(),
             }
         )
     )
