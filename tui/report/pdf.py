@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Container
 from importlib import resources
-from pathlib import Path
 
 from fpdf import FPDF, ResourceAccessPolicy
 from fpdf.enums import Align, WrapMode, XPos, YPos
@@ -56,16 +55,13 @@ _TABLE_STYLE = TableStyle(
 )
 
 
-def render(report: Report, path: Path | None = None) -> tuple[bytes, int]:
-    """Render `report`; write it to `path` if given. Return the PDF bytes and its page count."""
+def render(report: Report) -> tuple[bytes, int]:
+    """The PDF bytes of `report` and its page count."""
     pdf = _ReportPdf(report)
     pdf.cover()
     for section in report.sections:
         pdf.section(section)
-    data = bytes(pdf.output())
-    if path is not None:
-        path.write_bytes(data)
-    return data, pdf.pages_count
+    return bytes(pdf.output()), pdf.pages_count
 
 
 def printable(text: str, cmap: Container[int]) -> str:
@@ -207,10 +203,10 @@ class _ReportPdf(FPDF):
 
     # ----------------------------------------------------------------- sections
     def section(self, section: Section) -> None:
-        if section.level == 0:
-            self.add_page() if self.page_no() == 1 else self._keep_with_next(40)
+        if section.level == 0 and self.page_no() == 1:
+            self.add_page()  # the cover stands alone
         else:
-            self._keep_with_next(25)
+            self._keep_with_next(40 if section.level == 0 else 25)
         self.start_section(visible(section.title), level=section.level)
         size = 15 if section.level == 0 else 11.5
         self._font(size, "B")
@@ -284,7 +280,8 @@ class _ReportPdf(FPDF):
 
     @staticmethod
     def _cell_limit(width_mm: float, size_pt: float, *, mono: bool = False) -> int:
-        """Characters that fit in MAX_CELL_LINES lines of a column (widest glyphs assumed)."""
+        """About the characters MAX_CELL_LINES lines of a column hold (wide glyphs assumed);
+        the table drawer still cuts a cell that wraps onto more lines."""
         char_mm = size_pt * 0.3528 * (0.61 if mono else 0.75)
         per_line = max(1, int((width_mm - 2.4) / char_mm))
         return per_line * MAX_CELL_LINES

@@ -95,25 +95,32 @@ class TableDrawer:
         return out
 
     def draw(self, headings: Sequence[str] | None, rows: Sequence[Sequence[TableCell]]) -> None:
-        heading_cells = [TableCell(h) for h in headings] if headings else None
-        heading_columns = [Column(c.width, self.style.heading_family, "B") for c in self.columns]
-        if heading_cells:
-            self._row(heading_cells, heading_columns, heading=True)
+        heading = [TableCell(h) for h in headings or ()]
+        columns = [Column(c.width, self.style.heading_family, "B") for c in self.columns]
+        heading_lines = self._lines(heading, columns) if heading else []
+        heading_height = self._height(heading_lines) if heading else 0.0
+
+        def draw_heading() -> None:
+            if heading:
+                fill = self.style.heading_fill
+                self._draw_row(heading, columns, heading_lines, heading_height, fill, True)
+
         for index, cells in enumerate(rows):
             lines = self._lines(cells, self.columns)
-            height = max(len(lc) for lc in lines) * self.style.line_mm + 2 * self.style.pad_mm
-            if self.pdf.get_y() + height > self.pdf.page_break_trigger:
+            height = self._height(lines)
+            # A row that does not fit starts a new page; headings never stand alone at a foot.
+            needed = height + (heading_height if index == 0 else 0.0)
+            if self.pdf.get_y() + needed > self.pdf.page_break_trigger:
                 self.pdf.add_page()
-                if heading_cells:
-                    self._row(heading_cells, heading_columns, heading=True)
+                if index > 0:
+                    draw_heading()
+            if index == 0:
+                draw_heading()
             stripe = self.style.stripe_fill if index % 2 else None
-            self._draw_row(cells, self.columns, lines, height, stripe, heading=False)
+            self._draw_row(cells, self.columns, lines, height, stripe, False)
 
-    def _row(self, cells: Sequence[TableCell], columns: Sequence[Column], heading: bool) -> None:
-        lines = self._lines(cells, columns)
-        height = max(len(lc) for lc in lines) * self.style.line_mm + 2 * self.style.pad_mm
-        fill = self.style.heading_fill if heading else None
-        self._draw_row(cells, columns, lines, height, fill, heading=heading)
+    def _height(self, lines: list[list[str]]) -> float:
+        return max(len(cell) for cell in lines) * self.style.line_mm + 2 * self.style.pad_mm
 
     def _draw_row(
         self,
