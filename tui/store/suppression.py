@@ -219,33 +219,35 @@ def candidate_alerts(
     entity_sets: Sequence[Sequence[int]],
 ) -> list[tuple[int, int]]:
     """(id, severity rank), ascending ids, of alerts of `alert_type` (None = any), within
-    `id_range`, linked to at least one entity of every set in `entity_sets`."""
+    `id_range`, linked to at least one entity of every set in `entity_sets`.
+
+    With an alert type the covering index alerts_type_id_status answers without reading alert
+    rows; without one, the matching entities drive the query, and a unary + keeps the planner
+    from scanning every open alert through the status index instead.
+    """
     clauses, params = [], []
-    # With entity sets the matching entities drive the query (rowid IN ...); a unary + keeps
-    # the planner from scanning every open alert or every alert of the type instead.
-    plus = "+" if entity_sets else ""
     if alert_type is not None:
-        clauses.append(f"{plus}alert_type = ?")
+        clauses.append("alert_type = ?")
         params.append(alert_type)
     if id_range is not None:
         clauses.append("id BETWEEN ? AND ?")
         params.extend(id_range)
     if open_only:
+        plus = "+" if alert_type is None and entity_sets else ""
         clauses.append(f"{plus}status IN {OPEN_STATUSES!r}")
+    linked = (
+        "SELECT alert_id FROM alert_entities WHERE entity_id IN (SELECT value FROM json_each(?))"
+    )
+    if id_range is not None:
+        linked += " AND alert_id BETWEEN ? AND ?"
     for entity_ids in entity_sets:
-        clauses.append(
-            "id IN (SELECT alert_id FROM alert_entities"
-            " WHERE entity_id IN (SELECT value FROM json_each(?)))"
-        )
+        clauses.append(f"id IN ({linked})")
         params.append(_ids_json(entity_ids))
-    # Without statistics the planner picks the narrower alerts_type index and then reads every
-    # row; a whole-type question is answered from the covering index alone.
-    covering = alert_type is not None and id_range is None and not entity_sets
-    source = "alerts INDEXED BY alerts_type_status" if covering else "alerts"
+        if id_range is not None:
+            params.extend(id_range)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    return conn.execute(
-        f"SELECT id, severity_rank FROM {source}{where} ORDER BY id", params
-    ).fetchall()
+    sql = f"SELECT id, severity_rank FROM alerts{where} ORDER BY id"
+    return conn.execute(sql, params).fetchall()
 
 
 def linked_entities(

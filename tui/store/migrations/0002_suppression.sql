@@ -27,6 +27,6 @@ CREATE UNIQUE INDEX suppression_rules_name ON suppression_rules (name COLLATE NO
 CREATE INDEX alerts_suppressed_by_rule ON alerts (suppressed_by_rule)
     WHERE suppressed_by_rule IS NOT NULL;
 
--- Covers "open alerts of this type" with their severity: simulate reads no alert row (a row
--- holds the raw record, so reading its later columns costs overflow pages).
-CREATE INDEX alerts_type_status ON alerts (alert_type, status, severity_rank);
+-- Covers "open alerts of this type (in this id range)" with their severity, so matching reads
+-- no alert row: a row holds the raw record, and its later columns cost overflow pages.
+CREATE INDEX alerts_type_id_status ON alerts (alert_type, id, status, severity_rank);
