@@ -231,3 +231,10 @@ def test_unreadable_paths_are_refused_and_the_rest_imports(store: Store, tmp_pat
         "cannot read (No such file or directory)",
         "cannot read (Is a directory)",
     ]
+
+
+def test_a_file_of_broken_records_says_why(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "broken.jsonl"
+    path.write_bytes(b'{"a": NaN}\n{"b": \n')
+    [reason] = import_paths(store, [path]).refused.values()
+    assert "no readable JSON object in the first records (NaN or Infinity" in reason

@@ -49,14 +49,6 @@ def text(record: dict, key: str, *, limit: int = MAX_NAME_CHARS, required: bool 
     return value
 
 
-def scalar_text(record: dict, key: str, *, limit: int = MAX_NAME_CHARS) -> str:
-    """A string field that some exporters write as a number (ids, ports, process ids)."""
-    value = record.get(key)
-    if isinstance(value, int | float):  # bool is an int too
-        return str(value)
-    return text(record, key, limit=limit)
-
-
 def identifier(record: dict, key: str) -> str:
     """The record's primary key: a non-empty string without controls, spaces or '..' segments."""
     value = record.get(key)

@@ -160,21 +160,25 @@ def _closing(stream: BinaryIO, records: Iterator[RawRecord]) -> Iterator[RawReco
 
 
 def _detect(path: Path, head: list[RawRecord]) -> str:
+    """The format of the first record that is in one; FormatError when none is."""
     if not head:
         raise detect.refuse(f"{path}: no records")
-    reasons = []
+    readable = False
+    first_error = ""
     for record in head:
         try:
-            value, _ = parse(record.data) if not record.error else ({}, "")
+            if record.error:
+                raise RecordError(record.error)
+            value, _ = parse(record.data)
         except RecordError as exc:
-            reasons.append(str(exc))
+            first_error = first_error or str(exc)
             continue
+        readable = True
         found = detect.record_format(value)
         if found:
             return found
-        reasons.append(record.error or "")
-    if not any(r == "" for r in reasons):
-        raise detect.refuse(f"{path}: no readable JSON object in the first records ({reasons[0]})")
+    if not readable:
+        raise detect.refuse(f"{path}: no readable JSON object in the first records ({first_error})")
     raise detect.refuse(f"{path}: records are in no known format")
 
 
