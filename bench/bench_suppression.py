@@ -26,7 +26,7 @@ from pathlib import Path
 from tui.engine import suppression as sup
 from tui.engine.suppression_rule import Condition, Op, Rule
 from tui.engine.suppression_similar import anchor, shape
-from tui.ingest.demo import write_demo
+from tui.ingest.demo import ALERT_FILE, write_demo
 from tui.ingest.pipeline import import_paths
 from tui.model import EntityType
 from tui.store import Store
@@ -50,12 +50,19 @@ def machine() -> str:
 
 
 def build(workdir: Path, alerts: int) -> tuple[Store, list[int], float]:
-    if workdir.exists():
-        shutil.rmtree(workdir)
-    files = write_demo(workdir / "demo", alerts=alerts)
+    """A fresh database with `alerts` demo alerts imported end to end; the demo file is kept
+    between runs of the same size (writing 1M alerts takes minutes)."""
+    demo = workdir / f"demo-{alerts}"
+    done = demo / "complete"
+    if not done.exists():
+        shutil.rmtree(demo, ignore_errors=True)
+        write_demo(demo, alerts=alerts)
+        done.touch()
+    for stale in workdir.glob("bench.db*"):
+        stale.unlink()
     store = Store(workdir / "bench.db")
     started = time.perf_counter()
-    summary = import_paths(store, [files.alerts])
+    summary = import_paths(store, [demo / ALERT_FILE])
     return store, list(summary.new_ids), time.perf_counter() - started
 
 
