@@ -60,3 +60,17 @@ def test_too_deep_counts_containers() -> None:
     assert not too_deep(nested)  # exactly MAX_DEPTH levels
     assert too_deep([nested])
     assert not too_deep({"a": "[" * 100, "b": {"c": []}})
+
+
+def test_account_keys_and_placeholders() -> None:
+    from tui.ingest.entities import account, host
+
+    assert account(sid="S-1-5-21-1-2-3-500").key == "s-1-5-21-1-2-3-500"
+    assert account(object_id="0b6f6d2a-1111-2222-3333-444455556666").key is not None
+    assert account("bob", "CONTOSO", upn="Bob@Contoso.com").key == "bob@contoso.com"
+    assert account("bob", "CONTOSO").key == "bob@contoso"
+    assert account("SYSTEM", "NT AUTHORITY", sid="S-1-5-18").key is None
+    assert account(sid="S-1-5-18").key is None
+    assert account(object_id="00000000-0000-0000-0000-000000000000").key is None
+    assert host("", "corp.contoso.com").key is None
+    assert host("WEB01", "corp.contoso.com").key == "web01.corp.contoso.com"

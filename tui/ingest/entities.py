@@ -33,7 +33,7 @@ def make(kind: EntityType, display: str, key_value: str | None = None, /, **data
 def host(name: str, domain: str = "", **data: Any) -> Entity:
     """A host keyed by its FQDN when the domain is known, else by its name (lower-cased)."""
     name = name.strip()
-    if _present(domain) and "." not in name:
+    if _present(name) and _present(domain) and "." not in name:
         name = f"{name}.{domain.strip()}"
     return make(EntityType.HOST, name, **data)
 
@@ -48,8 +48,8 @@ def account(
     name: str = "", domain: str = "", *, upn: str = "", sid: str = "", object_id: str = ""
 ) -> Entity:
     """An account keyed by UPN, else SID, else Azure AD object id, else name@domain."""
-    if name.strip().lower() in PLACEHOLDERS or sid.strip().lower() in _SERVICE_SIDS:
-        return Entity(EntityType.ACCOUNT, name or sid, None)
+    if (name.strip() and not _present(name)) or sid.strip().lower() in _SERVICE_SIDS:
+        return Entity(EntityType.ACCOUNT, name or sid, None)  # SYSTEM, LOCAL SERVICE, ...
     display = upn or (f"{domain}\\{name}" if _present(domain) and name else name)
     if _present(upn):
         key = upn
