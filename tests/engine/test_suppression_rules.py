@@ -56,6 +56,10 @@ def test_expiry_makes_a_rule_expired() -> None:
         (Rule("r1", "T", conditions=(Condition("entities.cpu.load", Op.IN, ("1",)),)), "unknown"),
         (Rule("r1", "T", conditions=(Condition("entities.ip.address", Op.IN, ()),)), "1 to"),
         (
+            Rule("r1", "T", conditions=(Condition("entities.ip.address", Op.IN, ("10.0.0.999",)),)),
+            "can never match",
+        ),
+        (
             Rule("r1", "T", conditions=(Condition("entities.file.name", Op.IN, ("a\x00b",)),)),
             "control or invisible",
         ),

@@ -339,6 +339,14 @@ def _validate_condition(label: str, cond: Condition) -> None:
                 f"{where}: value {visible(text)!r} holds control or invisible characters; "
                 "write them in their visible form"
             )
+    ref = cond.ref
+    if cond.op is Op.IN and ref.source in ("key", "host"):
+        for value in cond.values:
+            if entity_key(ref.entity_type, value) is None:
+                raise RuleError(
+                    f"{where}: {visible(value)!r} can never match (not a valid "
+                    f"{ref.entity_type.value} value, or a placeholder such as 0.0.0.0)"
+                )
     if cond.op is Op.SIMILAR and not MIN_THRESHOLD <= cond.threshold <= 100:
         raise RuleError(f"{where}: similarity threshold must be {MIN_THRESHOLD}-100")
 
