@@ -238,3 +238,35 @@ def test_a_file_of_broken_records_says_why(store: Store, tmp_path: Path) -> None
     path.write_bytes(b'{"a": NaN}\n{"b": \n')
     [reason] = import_paths(store, [path]).refused.values()
     assert "no readable JSON object in the first records (NaN or Infinity" in reason
+
+
+def test_defender_2019_property_names() -> None:
+    """api-version 2019-01-01 alerts (alertName, reportedSeverity, detectedTimeUtc, state)."""
+    from tui.ingest import defender
+
+    record = {
+        "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Security/locations/"
+        "centralus/alerts/2518_abc",
+        "type": "Microsoft.Security/Locations/alerts",
+        "properties": {
+            "state": "Dismissed",
+            "reportedTimeUtc": "2019-03-01T10:00:00Z",
+            "alertName": "SSH_BruteForce",
+            "alertDisplayName": "Failed SSH brute force attack",
+            "detectedTimeUtc": "2019-03-01T09:58:10.5Z",
+            "remediationSteps": "Block the source IP address.",
+            "reportedSeverity": "Medium",
+            "associatedResource": "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/"
+            "MICROSOFT.COMPUTE/VIRTUALMACHINES/LINUX1",
+            "entities": [{"type": "host", "hostName": "linux1"}],
+        },
+    }
+    assert detect.record_format(record) == "defender"
+    alert = defender.normalize(record, json.dumps(record))
+    assert (alert.alert_type, alert.severity, alert.status) == (
+        "SSH_BruteForce", Severity.MEDIUM, Status.DISMISSED,
+    )  # fmt: skip
+    assert alert.start_time_utc == "2019-03-01T09:58:10.500000Z"
+    assert alert.time_generated_utc == "2019-03-01T10:00:00.000000Z"
+    assert alert.remediation_steps == ["Block the source IP address."]
+    assert alert.resource_id.endswith("/virtualmachines/linux1")
