@@ -101,3 +101,23 @@ def test_readonly_refuses_changes(
     code = main(["--db", str(store.path), "--readonly", "rules", "import", str(real_dir / EXAMPLE)])
     assert code == 2 and "--readonly" in capsys.readouterr().err
     assert sup.list_rules(store) == []
+
+
+def test_import_apply_stops_at_warnings_unless_forced(
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui.model import Severity
+
+    ids = add(store, noise(1), noise(2, severity=Severity.HIGH))
+    path = tmp_path / "rule.json"
+    path.write_bytes(dump_defender([similar_rule()]))
+    code, out, _ = run(store, capsys, "import", str(path), "--apply")
+    assert code == 0
+    assert "warning: would dismiss 1 High-severity alert(s)" in out
+    assert "existing alerts left alone" in out
+    assert store.conn.execute(
+        "SELECT count(*) FROM alerts WHERE status = 'Dismissed'"
+    ).fetchone() == (0,)
+    code, out, _ = run(store, capsys, "import", str(path), "--apply", "--force")
+    assert "replaced backup-noise (Enabled)" in out and "dismissed 2 existing alert(s)" in out
+    assert sup.dismissed_alerts(store, sup.get_rule(store, "backup-noise")) == ids

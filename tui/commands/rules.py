@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp = rules.add_parser("import", help="create or replace rules from Defender JSON")
     imp.add_argument("file", type=Path)
     imp.add_argument("--apply", action="store_true", help="also dismiss existing open matches")
+    imp.add_argument(
+        "--force", action="store_true", help="with --apply: dismiss even past warnings"
+    )
 
     exp = rules.add_parser("export", help="write rules as Defender JSON")
     exp.add_argument("names", nargs="*", help="rules to export (default: all)")
@@ -139,19 +142,29 @@ def _print_alerts(store: Store, alert_ids: list[int], limit: int) -> None:
 
 def _import(store: Store, args: argparse.Namespace) -> int:
     rules = load_defender(_read(args.file))
-    for result, created in sup.import_rules(store, rules, apply_existing=args.apply):
+    for result, created in sup.import_rules(store, rules, apply_existing=False):
         rule = result.rule
-        verb = "created" if created else "replaced"
-        state = rule.effective_state(utcnow()).value
-        line = f"{verb} {rule.name} ({state})"
-        if args.apply:
-            line += f": dismissed {len(result.dismissed)} existing alert(s)"
-        else:
-            sim = sup.simulate(store, rule) if state == "Enabled" else None
-            if sim and sim.count:
-                line += f": {sim.count} existing open alert(s) match (use --apply to dismiss)"
-        print(line)
+        state = rule.effective_state(utcnow())
+        print(f"{'created' if created else 'replaced'} {rule.name} ({state.value})")
+        if state is RuleState.ENABLED:
+            _apply_imported(store, rule, args)
     return 0
+
+
+def _apply_imported(store: Store, rule: Rule, args: argparse.Namespace) -> None:
+    """Dismiss an imported rule's existing matches when asked, but never past a warning
+    (High-severity alerts, alerts in open incidents) without --force."""
+    sim = sup.simulate(store, rule)
+    if not sim.count:
+        return
+    for warning in sim.warnings:
+        print(f"  warning: {warning}")
+    if not args.apply:
+        print(f"  {sim.count} existing open alert(s) match; --apply dismisses them")
+    elif sim.warnings and not args.force:
+        print("  existing alerts left alone because of the warnings; --force dismisses them")
+    else:
+        print(f"  dismissed {len(sup.apply(store, rule))} existing alert(s)")
 
 
 def _read(path: Path) -> bytes:
