@@ -1,16 +1,19 @@
 """A demo-like incident for report tests: an APT29-style intrusion on a finance VM.
 
 Its techniques and tools (SUNBURST, TEARDROP, Mimikatz) belong to APT29 in the ATT&CK
-knowledge base, so attribution has something real to find. Plus a noise alert that stays alone.
+knowledge base, so attribution has something real to find. Plus a noise alert that stays alone,
+a hostile alert, and `tiny_report` for renderer tests that need no store.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from tests.factories import entity, make_alert
 from tui.intel import kb
 from tui.model import Intent, Severity
+from tui.report.model import Report, ReportType, Section, Subject, Tlp
 from tui.store import Store, transaction
 from tui.store.alerts import upsert_alerts
 from tui.store.resources import Resource, upsert_resources
@@ -30,6 +33,16 @@ HOSTILE_TITLE = (
     '[x](file:///etc/passwd) <a href="javascript:alert(1)">x</a> <img src="/etc/passwd"> '
     "**x** --y-- " + "Z" * 20_000
 )
+
+
+FIXED_NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+
+
+def tiny_report(title: str, *sections: Section) -> Report:
+    subject = Subject("alert", 1, title, "High", "Active", "2024-06-01", "2024-06-01", 1)
+    return Report(
+        ReportType.SUMMARY, title, Tlp.RED, FIXED_NOW, "mallory", subject, "kb", list(sections)
+    )
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.report.pdf_reading import read_pdf
-from tests.report.test_report_hostile import _tiny_report
+from tests.report.scenario import tiny_report
 from tui.report.model import Paragraph, Section, Table
 from tui.report.pdf import render
 from tui.report.pdf_table import wrap
@@ -21,7 +21,7 @@ def test_wrap_breaks_at_spaces_then_inside_overlong_words() -> None:
 
 def test_long_table_repeats_its_headings_on_every_page() -> None:
     rows = [[f"row-{n:03d}", "word " * (n % 7 + 1)] for n in range(150)]
-    report = _tiny_report(
+    report = tiny_report(
         "t",
         Section("Long", [Paragraph("before"), Table(["Key", "Value"], rows, [1, 3])]),
     )

@@ -5,17 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.report.conftest import FIXED_NOW
 from tests.report.pdf_reading import ReadPdf, read_pdf
-from tests.report.scenario import Scenario
+from tests.report.scenario import FIXED_NOW, Scenario, tiny_report
 from tui.report.model import (
     Facts,
     Link,
     Paragraph,
-    Report,
     ReportType,
     Section,
-    Subject,
     Table,
     Target,
     Tlp,
@@ -31,13 +28,6 @@ def _opens_as_a_plain_view(pdf: ReadPdf) -> bool:
     """fpdf2 always sets /OpenAction to a view destination [page /FitH null], never an action."""
     action = pdf.reader.trailer["/Root"].get("/OpenAction")
     return action is None or (isinstance(action, list) and str(action[1]) == "/FitH")
-
-
-def _tiny_report(title: str, *sections: Section) -> Report:
-    subject = Subject("alert", 1, title, "High", "Active", "2024-06-01", "2024-06-01", 1)
-    return Report(
-        ReportType.SUMMARY, title, Tlp.RED, FIXED_NOW, "mallory", subject, "kb", list(sections)
-    )
 
 
 def test_hostile_alert_prints_as_text_with_no_active_content(
@@ -82,7 +72,7 @@ def test_hostile_alert_prints_as_text_with_no_active_content(
 
 def test_missing_glyphs_and_huge_tokens_in_narrow_columns() -> None:
     token = "A" * 20_000
-    report = _tiny_report(
+    report = tiny_report(
         "Ünïcödé — русский 中文 العربية 😀 \U0001fae0",
         Section(
             "Table",
@@ -101,7 +91,7 @@ def test_missing_glyphs_and_huge_tokens_in_narrow_columns() -> None:
 
 
 def test_only_trusted_http_links_become_annotations() -> None:
-    report = _tiny_report(
+    report = tiny_report(
         "links",
         Section(
             "Links",
@@ -127,7 +117,7 @@ def test_only_trusted_http_links_become_annotations() -> None:
 
 def test_metadata_injection_is_escaped_and_round_trips() -> None:
     title = "x) /OpenAction << /S /JavaScript /JS (app.alert(1)) >> ("
-    data, _pages = render(_tiny_report(title))
+    data, _pages = render(tiny_report(title))
     pdf = read_pdf(data)
     assert pdf.reader.metadata.title == title
     assert _opens_as_a_plain_view(pdf)
@@ -135,7 +125,7 @@ def test_metadata_injection_is_escaped_and_round_trips() -> None:
 
 
 def test_fixed_clock_gives_identical_bytes_and_creation_date() -> None:
-    report = _tiny_report("same", Section("S", [Paragraph("body")]))
+    report = tiny_report("same", Section("S", [Paragraph("body")]))
     first, _ = render(report)
     second, _ = render(report)
     assert first == second

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.report.conftest import FIXED_NOW
 from tests.report.pdf_reading import read_pdf
-from tests.report.scenario import C2_IP, SHA256, Scenario
+from tests.report.scenario import C2_IP, FIXED_NOW, SHA256, Scenario
 from tui.report import builder
 from tui.report.model import ReportType, Target, Tlp
 from tui.report.service import generate_report

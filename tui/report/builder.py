@@ -15,6 +15,7 @@ from typing import Any
 from tui.engine.remediation import mitigation_plan
 from tui.intel.hardening import IncidentFacts, recommend
 from tui.intel.prevention import resource_type
+from tui.model import KILL_CHAIN, Intent
 from tui.model.text import defang, display
 from tui.report import sections_intel as intel_sections
 from tui.report.attack import attack_cell
@@ -120,8 +121,9 @@ def _executive_summary(evidence: Evidence, facts: IntelFacts, report_type: Repor
 
 
 def _stages(evidence: Evidence) -> list[str]:
-    seen = dict.fromkeys(i for a in evidence.alerts for i in a.intents)
-    return [display(s, 40) for s in seen if s and s != "Unknown"]
+    """Kill-chain stages seen, in kill-chain order: 'Initial access', 'Persistence', ..."""
+    seen = {Intent.parse(i) for a in evidence.alerts for i in a.intents}
+    return [i.label for i in KILL_CHAIN if i in seen and i is not Intent.UNKNOWN]
 
 
 # --------------------------------------------------------------------------- TTPs
