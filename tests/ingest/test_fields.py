@@ -19,6 +19,8 @@ from tui.model.clock import iso, parse_iso
         ("2024-06-20T01:30:00-05:30", "2024-06-20T07:00:00.000000Z"),
         ("2024-12-31T23:30:00+0200", "2024-12-31T21:30:00.000000Z"),
         (1718873462123, "2024-06-20T08:51:02.123000Z"),  # OCSF epoch milliseconds
+        ("6/20/2024, 8:51:02.123 PM", "2024-06-20T20:51:02.123000Z"),  # portal CSV export
+        ("12/1/2024, 12:05:00 AM", "2024-12-01T00:05:00.000000Z"),
     ],
 )
 def test_times_become_fixed_width_utc(value: object, expected: str) -> None:

@@ -102,16 +102,20 @@ def test_sentinel_field_errors(field: str, value: object, reason: str) -> None:
 
 def test_sentinel_csv_export_imports(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "securityalert.csv"
+    portal = NATIVE_ROW | {"StartTime [UTC]": "6/20/2024, 6:45:10.500 AM"}
+    del portal["StartTime"]
     with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.DictWriter(out, fieldnames=list(NATIVE_ROW))
+        writer = csv.DictWriter(out, fieldnames=list(portal))
         writer.writeheader()
-        writer.writerow(NATIVE_ROW)
-        writer.writerow(NATIVE_ROW | {"SystemAlertId": "second", "AlertSeverity": "loud"})
+        writer.writerow(portal)
+        writer.writerow(portal | {"SystemAlertId": "second", "AlertSeverity": "loud"})
     summary = import_paths(store, [path])
     assert summary.formats == {str(path): "sentinel"}
     assert (summary.new, summary.rejected) == (1, 1)
     reason, record_no = store.conn.execute("SELECT reason, record_no FROM quarantine").fetchone()
     assert reason == "AlertSeverity 'loud' is not a known severity" and record_no == 3
+    start = store.conn.execute("SELECT start_time_utc FROM alerts").fetchone()[0]
+    assert start == "2024-06-20T06:45:10.500000Z"
 
 
 def test_graph_recommended_actions_become_steps() -> None:

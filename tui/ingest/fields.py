@@ -19,6 +19,8 @@ MAX_TEXT_CHARS = 65_536  # descriptions, remediation steps
 _TIME = re.compile(
     r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?\s*(Z|z|[+-]\d{2}:?\d{2})?"
 )
+# The Azure portal's CSV export: "6/20/2024, 8:51:02.123 AM" (UTC).
+_PORTAL_TIME = re.compile(r"\d{1,2}/\d{1,2}/\d{4}, \d{1,2}:\d{2}:\d{2}(?:\.\d{1,6})? [AP]M")
 _UTC_SUFFIXES = frozenset({None, "Z", "z", "+00:00", "+0000", "-00:00"})
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Ids are keys, file names in exports and URL path parts elsewhere: no control characters,
@@ -104,6 +106,8 @@ def iso_time(value: object, key: str) -> str:
     if not isinstance(value, str):
         raise RecordError(f"{key} must be a time, got {type_name(value)}")
     match = _TIME.fullmatch(value.strip())
+    if match is None and _PORTAL_TIME.fullmatch(value.strip()):
+        return _portal_time(value.strip(), key)
     if match is None:
         raise RecordError(f"{key} {value[:64]!r} is not an ISO 8601 time")
     date, clock, fraction, offset = match.groups()
@@ -118,6 +122,14 @@ def iso_time(value: object, key: str) -> str:
     except (ValueError, OverflowError):
         raise RecordError(f"{key} {value[:64]!r} is not a valid date and time") from None
     return f"{date}T{clock}.{micros}Z"
+
+
+def _portal_time(value: str, key: str) -> str:
+    layout = "%m/%d/%Y, %I:%M:%S.%f %p" if "." in value else "%m/%d/%Y, %I:%M:%S %p"
+    try:
+        return _format(datetime.strptime(value, layout))
+    except ValueError:
+        raise RecordError(f"{key} {value!r} is not a valid date and time") from None
 
 
 def _format(when: datetime, micros: str | None = None) -> str:

@@ -86,9 +86,13 @@ def _skip_line(stream: BinaryIO) -> int:
 
 
 def csv_records(stream: BinaryIO) -> Iterator[RawRecord]:
-    """CSV rows as JSON objects keyed by the header (Log Analytics exports)."""
+    """CSV rows as JSON objects keyed by the header (Log Analytics exports).
+
+    The portal names time columns `StartTime [UTC]`; the suffix is dropped from the key."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
     reader = csv.DictReader(text)
+    if reader.fieldnames:
+        reader.fieldnames = [name.removesuffix(" [UTC]") for name in reader.fieldnames]
     number = 1
     try:
         for row in reader:
