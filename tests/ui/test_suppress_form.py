@@ -12,7 +12,7 @@ from tui.engine import suppression as sup
 from tui.model import Severity
 from tui.store import Store, transaction
 from tui.store.audit import history
-from tui.ui.suppress_form import ChoiceDialog, SuppressScreen
+from tui.ui.suppress_form import ChoiceDialog, SuppressScreen, ValueDialog
 
 
 class Host(App):
@@ -152,3 +152,20 @@ async def test_hostile_text_is_shown_visible(store: Store) -> None:
         assert titles == {"[bold red]FAKE[/] \\e]2;PWNED\\e\\", "[/"}
         cond = str(app.form.query_one("#conditions").get_option_at_index(0).prompt)
         assert "\\e[6n" in cond and "\x1b" not in cond
+
+
+async def test_edit_a_condition_value_with_the_keyboard(store: Store) -> None:
+    ids = add(store, noise(1), noise(2))
+    other = add(store, noise(3, host="web02.contoso.com"))
+    app = Host(SuppressScreen(store, ids))
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = app.form
+        await settle(app, pilot, simulated(form))
+        assert form.simulation.alert_ids == ids
+        await pilot.press("e")  # the host condition is highlighted first
+        await settle(app, pilot, lambda: isinstance(app.screen, ValueDialog))
+        await pilot.press("end", *", web02.contoso.com", "enter")
+        await settle(app, pilot, simulated(form))
+        host = form.draft().conditions[0]
+        assert host.values == ("build01.contoso.com", "web02.contoso.com")
+        assert form.simulation.alert_ids == ids + other

@@ -94,7 +94,8 @@ class ChoiceDialog(ModalScreen):
 
 
 class ValueDialog(ModalScreen):
-    """Edit one condition's value: comma-separated values for `in`, text otherwise."""
+    """Edit one condition's value: comma-separated values for `in` on a key field (IP, host,
+    hash, ...), which never hold commas; one value otherwise (a command line may)."""
 
     DEFAULT_CSS = """
     ValueDialog { align: center middle; }
@@ -107,12 +108,14 @@ class ValueDialog(ModalScreen):
     def __init__(self, condition: Condition) -> None:
         super().__init__()
         self.condition = condition
+        self.many = condition.op is Op.IN and condition.plan.source in ("key", "host")
 
     def compose(self) -> ComposeResult:
         cond = self.condition
-        value = ", ".join(cond.values) if cond.op is Op.IN else cond.text
+        value = ", ".join(cond.values) if self.many else (cond.text or cond.values[0])
+        how = "comma-separated values · " if self.many else ""
         with Vertical():
-            yield Label(Text(f"{cond.field} {cond.op.value} (enter save · esc cancel)"))
+            yield Static(Text(f"{cond.field} {cond.op.value} ({how}enter save · esc cancel)"))
             yield Input(value=value, id="value")
 
     def action_cancel(self) -> None:
@@ -120,9 +123,11 @@ class ValueDialog(ModalScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         cond = self.condition
-        if cond.op is Op.IN:
+        if self.many:
             values = tuple(v.strip() for v in event.value.split(",") if v.strip())
             self.dismiss(Condition(cond.field, cond.op, values=values))
+        elif cond.op is Op.IN:
+            self.dismiss(Condition(cond.field, cond.op, values=(event.value,)))
         else:
             self.dismiss(Condition(cond.field, cond.op, text=event.value, threshold=cond.threshold))
 
@@ -278,6 +283,13 @@ class SuppressScreen(Screen):
 
     def edit_condition(self, index: int | None) -> None:
         if index is None or index >= len(self.rows):
+            return
+        cond = self.rows[index].condition
+        if cond.op is Op.IN and len(cond.values) > 1 and not ValueDialog(cond).many:
+            self.notify(
+                "a list of texts is edited in the rule's JSON (threatdesk rules export/import)",
+                markup=False,
+            )
             return
 
         def done(condition: Condition | None) -> None:
