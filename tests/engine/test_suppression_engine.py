@@ -179,6 +179,7 @@ def test_ingest_time_suppression(store: Store) -> None:
         if h["action"] == "suppression.dismiss"
     ]
     assert dismissals[0]["actor"] == "threatdesk"
+    assert dismissals[0]["after"]["author"] == "alice"
     assert dismissals[0]["after"]["alert_ids"] == new[:2]
     assert sup.dismissed_alerts(store, rule) == new[:2]
 

@@ -272,7 +272,8 @@ def _dismiss(conn: Any, rule: Rule, alert_ids: Sequence[int], actor: str, now: s
             "suppression.dismiss",
             "suppression_rule",
             rule.id,
-            after={"rule": rule.name, "count": len(done), "alert_ids": done},
+            # The rule's author is named too: at ingest the actor is the engine.
+            after={"rule": rule.name, "author": rule.author, "count": len(done), "alert_ids": done},
         )
     return done
 
