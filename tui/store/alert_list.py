@@ -364,6 +364,7 @@ class Candidate:
     title: str
     entities: str
     resource: str
+    time: str
 
 
 def fts_query(text: str, op: str = "AND", prefix: int | None = PREFIX_LETTERS) -> str:
@@ -383,7 +384,7 @@ def fts_query(text: str, op: str = "AND", prefix: int | None = PREFIX_LETTERS) -
 
 
 _CANDIDATE_SQL = (
-    "SELECT a.id, a.alert_display_name, alerts_fts.entities, a.resource_id"
+    "SELECT a.id, a.alert_display_name, alerts_fts.entities, a.resource_id, a.start_time_utc"
     " FROM alerts_fts JOIN alerts a ON a.id = alerts_fts.rowid{where}"
     " ORDER BY alerts_fts.rowid DESC LIMIT {limit}"
 )

@@ -45,7 +45,10 @@ def search(
     titles: list[str],
     cancelled: Callable[[], bool] = lambda: False,
 ) -> array:
-    """Alert ids for `query`, best match first (newest first among equals)."""
+    """Alert ids for `query`, best match first (newest first among equals).
+
+    `titles` is the title vocabulary for typos in a title's first letters; while it is still
+    loading, an empty list only skips that source."""
     query = visible(query).strip()
     if not query:
         return array("q")
@@ -65,6 +68,7 @@ def search(
     if cancelled():
         return array("q")
     score = _scorer(query)
-    scored = [(s, c.id) for c in found.values() if (s := score(c)) >= MIN_SCORE]
+    # Whole points, so that among equally good matches the newest comes first.
+    scored = [(round(s), c.time, c.id) for c in found.values() if (s := score(c)) >= MIN_SCORE]
     scored.sort(reverse=True)
-    return array("q", [cid for _s, cid in scored])
+    return array("q", [cid for _s, _t, cid in scored])
