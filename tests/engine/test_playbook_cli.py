@@ -35,6 +35,21 @@ def test_list_prints_one_playbook_a_line_name_first(
     assert lines[1].split("\t")[1:3] == ["webhook", "POST https://tickets.example/api"]
 
 
+def test_rules_prints_each_automation_rule(
+    setup: tuple[list[str], int], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        config.read_text() + '[[automation]]\nname = "hi"\nplaybook = "echo"\n'
+        'trigger = "alert-created"\n[[automation.rule_sets]]\n'
+        'rules = [{ property = "severity", operator = "equals", value = "High" }]\n'
+    )
+    assert main([*setup[0], "playbooks", "rules"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "hi\talert-created\techo\tenabled\t(severity equals 'High')"
+    ]
+
+
 def test_run_shows_the_payload_summary_and_runs_with_yes(
     setup: tuple[list[str], int], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,4 +1,4 @@
-"""`threatdesk playbooks list|run|runs|retry|show`: trigger automated responses from the shell."""
+"""`threatdesk playbooks list|run|runs|retry|show|rules`: automated responses from the shell."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 
 from tui.commands.common import config, open_store
 from tui.config import current_user
+from tui.engine.automation import load_rules
 from tui.engine.playbooks import (
     READONLY_MESSAGE,
     PlaybookError,
@@ -47,6 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     retry.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     retry.set_defaults(func=cmd_retry)
 
+    rules = actions.add_parser("rules", help="the workflow-automation rules, one a line")
+    rules.set_defaults(func=cmd_rules)
+
     show = actions.add_parser("show", help="one run with its output excerpt")
     show.add_argument("run_id", type=int)
     show.set_defaults(func=cmd_show)
@@ -80,6 +84,25 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("no playbooks configured: add [playbooks.NAME] tables to the config file")
     for p in playbooks.values():
         print(f"{p.name}\t{p.kind}\t{display(p.destination, 80)}\t{display(p.description, 80)}")
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    try:
+        rules = load_rules(config(args))
+    except PlaybookError as exc:
+        return _fail(str(exc))
+    if not rules:
+        print("no automation rules configured: add [[automation]] tables to the config file")
+    for rule in rules:
+        sets = " OR ".join(
+            "(" + " AND ".join(f"{c.path} {c.operator} {c.value!r}" for c in s) + ")"
+            for s in rule.rule_sets
+        )
+        state = "enabled" if rule.enabled else "disabled"
+        print(
+            f"{rule.name}\t{rule.trigger}\t{rule.playbook}\t{state}\t{display(sets or 'any', 300)}"
+        )
     return 0
 
 
