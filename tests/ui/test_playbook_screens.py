@@ -15,7 +15,7 @@ from tui.config import Config
 from tui.engine.playbooks import Target, list_runs
 from tui.store import Store
 from tui.ui.dialogs import ConfirmDialog
-from tui.ui.playbook_picker import PlaybookPicker
+from tui.ui.playbook_picker import PlaybookPicker, playbook_extension
 from tui.ui.runs_screen import RunsScreen
 
 
@@ -112,6 +112,25 @@ async def test_readonly_picker_previews_but_never_runs(store: Store, tmp_path: P
         assert "sends to" in _text(app, "#preview")
     assert list_runs(store.conn) == []
     assert any("read-only" in m for m, _ in app.notes)
+
+
+async def test_the_app_extension_opens_the_picker_for_one_target(
+    store: Store, tmp_path: Path
+) -> None:
+    incident = add_incident(store, [add_alert(store)])
+    config = _config(tmp_path)
+    app = HostApp(lambda: RunsScreen(store, config))
+    app.store, app.readonly = store, True  # what ThreatdeskApp provides
+    open_picker = playbook_extension(config)
+    async with app.run_test(size=(100, 32)) as pilot:
+        open_picker(app, [("alert", 1), ("incident", incident)])
+        await pilot.pause()
+        assert not isinstance(app.screen, PlaybookPicker)
+        assert app.notes[-1][0] == "Choose one alert or incident to respond to."
+        open_picker(app, [("incident", incident)])
+        await _settle(app, pilot)
+        assert isinstance(app.screen, PlaybookPicker)
+        assert app.screen.target == Target("incident", incident) and app.screen.readonly
 
 
 async def test_run_log_shows_failures_and_retries_them(store: Store, tmp_path: Path) -> None:

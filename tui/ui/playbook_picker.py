@@ -9,6 +9,7 @@ dialog while it is open. Everything alert-derived reaches widgets as `Text` buil
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from functools import partial
 from typing import ClassVar
 
@@ -261,7 +262,7 @@ class PlaybookPicker(ModalScreen[Run | None]):
         self.dismiss(self.last_run)
 
 
-def playbook_extension(config: Config):
+def playbook_extension(config: Config) -> Callable[[App, list[tuple[str, int]]], None]:
     """The handler the app registers for `trigger_response` (`t`): one target at a time."""
 
     def open_picker(app: App, targets: list[tuple[str, int]]) -> None:
