@@ -109,8 +109,18 @@ class AlertList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # --- data ------------------------------------------------------------------------------
 
-    def set_keys(self, keys: array, *, children: Iterable[int] = (), refresh_rows: bool) -> None:
-        """Show `keys`, keeping the cursor on the same row (or at the same place) if it can."""
+    def set_keys(
+        self,
+        keys: array,
+        *,
+        children: Iterable[int] = (),
+        refresh_rows: bool,
+        complete: bool = True,
+    ) -> None:
+        """Show `keys`, keeping the cursor on the same row (or at the same place) if it can.
+
+        Marks of rows no longer listed are dropped, but only once the whole list is known
+        (`complete`): a first page does not hold every marked row."""
         current = self.current_key
         offset = self.cursor - self.scroll_offset.y
         self.keys = keys
@@ -120,12 +130,18 @@ class AlertList(ScrollView, can_focus=True, inherit_bindings=False):
         if current is not None and current in self.keys:
             self.cursor = self.keys.index(current)
         self.cursor = max(0, min(self.cursor, len(self.keys) - 1))
-        self.marked = {k: r for k, r in self.marked.items() if k in self.keys}
+        if complete:
+            self.marked = {k: r for k, r in self.marked.items() if k in self.keys}
         self.virtual_size = Size(self.size.width, len(self.keys))
         self.scroll_to(y=max(0, self.cursor - offset), animate=False, immediate=True)
         self._refetch = self._refetch or refresh_rows
         self._schedule_fetch()
         self.refresh()
+
+    def refresh_rows(self) -> None:
+        """Re-read the rows around the viewport (another analyst may have changed them)."""
+        self._refetch = True
+        self._schedule_fetch()
 
     @property
     def current_key(self) -> int | None:
@@ -246,7 +262,7 @@ class AlertList(ScrollView, can_focus=True, inherit_bindings=False):
         if row.is_incident:
             text_style = text_style + self.get_component_rich_style("alert-list--incident")
             icon = "▾ " if row.key in self.expanded else "▸ "
-            title = f"INC-{-row.key} ({row.alert_count} alerts) {display(row.title, 300)}"
+            title = f"INC-{-row.key} ({row.alert_count}) {display(row.title, 300)}"
         elif row.key in self.children_keys:
             icon, title = "  ", f"└ {display(row.title, 300)}"
         else:

@@ -152,8 +152,13 @@ class AlertsScreen(TriageActions):
             if self.search_text
             else "No alerts match this filter. esc clears it."
         )
-        listing.set_keys(keys, children=children, refresh_rows=refresh_rows)
         self._first_page_only = first_page_of is not None and len(keys) >= QUICK_ROWS
+        listing.set_keys(
+            keys,
+            children=children,
+            refresh_rows=refresh_rows,
+            complete=not self._first_page_only,
+        )
         if self._bottom_wanted and not self._first_page_only:
             self._bottom_wanted = False
             listing.move_to(len(keys) - 1)
@@ -185,7 +190,11 @@ class AlertsScreen(TriageActions):
         self._titles = distinct_titles(reader(self.app.store))
 
     def on_data_changed(self, _event: DataChanged) -> None:
-        self.reload(refresh_rows=True)
+        listing = self.alert_list
+        listing.refresh_rows()  # changed status/owner show before the new key array is read
+        # Near the top (where new alerts arrive) the first page is enough to show them at once.
+        near_top = listing.cursor < QUICK_ROWS - 2 * listing.size.height
+        self.reload(quick=near_top, refresh_rows=True)
         self._load_titles()
 
     # --- header ----------------------------------------------------------------------------
