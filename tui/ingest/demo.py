@@ -73,19 +73,20 @@ class DemoAlert:
     scenario: str | None  # the scenario instance, None for noise
 
 
-@lru_cache(maxsize=4096)
-def _day(day: int) -> str:
-    return datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%d")
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(60))
+_MINUTES: dict[int, str] = {}  # minute -> "YYYY-MM-DDTHH:MM:"; the window has 20,160
 
 
 def _stamp(t: float) -> str:
     """Defender's timestamp form: seven fractional digits, Z."""
-    seconds = int(t)
-    day, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    fraction = int((t - seconds) * 1e7)
-    return f"{_day(day)}T{hours:02d}:{minutes:02d}:{secs:02d}.{fraction:07d}Z"
+    seconds, fraction = divmod(int(t * 10_000_000), 10_000_000)
+    minute, second = divmod(seconds, 60)
+    prefix = _MINUTES.get(minute)
+    if prefix is None:
+        prefix = _MINUTES[minute] = datetime.fromtimestamp(minute * 60, UTC).strftime(
+            "%Y-%m-%dT%H:%M:"
+        )
+    return f"{prefix}{_TWO_DIGITS[second]}.{fraction:07d}Z"
 
 
 def _kind(stage: Stage) -> AlertKind:

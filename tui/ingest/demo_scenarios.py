@@ -23,7 +23,9 @@ from tui.ingest.demo_tenant import (
 )
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: stages are unique constants used as dict keys for every alert, so identity
+# hashing (not hashing every field) keeps the generator fast.
+@dataclass(frozen=True, slots=True, eq=False)
 class Stage:
     key: str  # alert type, or the display name of a catalog row without one
     catalog_kind: str  # catalog section: windows-vm, linux-vm, network, kubernetes, ...
