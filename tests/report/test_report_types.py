@@ -81,6 +81,7 @@ def test_attacker_identity_objectives_and_victimology(
     pdf = read_pdf(_make(report_store, scenario, kind, tmp_path))
     text = pdf.text
     assert "APT29" in pdf.reader.metadata.title
+    assert "Assessment APT29 (high confidence)" in pdf.pages[0]
     assert "Cozy Bear" in text and "NOBELIUM" in text and "The Dukes" in text
     assert "Russian Federation" in text  # suspected sponsor
     assert "Espionage" in text  # motive
@@ -132,6 +133,7 @@ def test_noise_alert_gets_no_attribution_but_its_own_facts(
     )
     pdf = read_pdf(path.read_bytes())
     assert pdf.has("No attribution:")
+    assert "Assessment No attribution" in pdf.pages[0]
     assert "Traffic from an unrecommended IP" in pdf.text
     assert "TLP:GREEN" in pdf.pages[-1]
     assert builder.MITIGATION in pdf.outline()

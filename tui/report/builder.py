@@ -72,6 +72,7 @@ def build(
         analyst=display(analyst, 80),
         subject=evidence.subject,
         kb_version=display(facts.kb_version, 200),
+        assessment=intel_sections.assessment(facts, report_type),
     )
     report.sections.append(_executive_summary(evidence, facts, report_type))
     if report_type is not ReportType.CAMPAIGN:

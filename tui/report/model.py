@@ -146,6 +146,7 @@ class Report:
     analyst: str
     subject: Subject
     kb_version: str
+    assessment: str = ""  # one line for the cover: who is behind it, or "no attribution"
     sections: list[Section] = field(default_factory=list)
 
     def section(self, title: str) -> Section:

@@ -192,6 +192,7 @@ class _ReportPdf(FPDF):
         subject = report.subject
         rows = [
             ("Made for", subject.label),
+            ("Assessment", report.assessment or "—"),
             ("Severity / status", f"{subject.severity} / {subject.status}"),
             ("Activity", f"{subject.first_seen} — {subject.last_seen}"),
             ("Alerts", str(subject.alert_count)),

@@ -48,6 +48,23 @@ def _prose(text: str) -> str:
     return display(clean_description(text), TEXT_LIMIT, multiline=True)
 
 
+def assessment(facts: IntelFacts, report_type: ReportType) -> str:
+    """The cover's one line: the attributed group (and campaign), or plainly none."""
+    parts = []
+    candidate = facts.group_candidate
+    if report_type is not ReportType.CAMPAIGN and candidate is not None:
+        parts.append(f"{candidate.name} ({candidate.confidence} confidence)")
+    campaign = facts.campaign
+    if report_type is not ReportType.ACTIVITY_GROUP and campaign is not None:
+        attributed = facts.campaign_basis == "attributed"
+        parts.append(
+            f"campaign {campaign.name}"
+            if attributed
+            else f"no campaign match (nearest: {campaign.name})"
+        )
+    return display("; ".join(parts), 200) if parts else "No attribution"
+
+
 def attribution_sentence(facts: IntelFacts, report_type: ReportType) -> str:
     group, campaign = facts.group, facts.campaign
     if report_type is ReportType.CAMPAIGN and campaign is None:
