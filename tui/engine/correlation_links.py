@@ -15,9 +15,10 @@ keeps an incident growing as long as each arrives within the window of the previ
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
+from itertools import compress
 
 FREE, PINNED, EXCLUDED = 0, 1, 2  # alert states: correlated normally, pinned by analyst, out
 
@@ -36,6 +37,8 @@ class Scope:
     time: array  # epoch seconds
     kind: array  # alert type code
     site: array  # the resource an alert is about (code); 0 = none
+    rank: array  # severity rank 0..3
+    intent: array  # code of the alert's intent list
     state: bytearray  # FREE, PINNED or EXCLUDED
     pinned: dict[int, int] = field(default_factory=dict)  # index -> incident id
 
@@ -45,18 +48,13 @@ class Scope:
             time=array("q", bytes(8 * size)),
             kind=array("q", bytes(8 * size)),
             site=array("q", bytes(8 * size)),
+            rank=array("q", bytes(8 * size)),
+            intent=array("q", bytes(8 * size)),
             state=bytearray([EXCLUDED]) * size,
         )
 
     def __len__(self) -> int:
         return len(self.state)
-
-    def types_of(self, index: int) -> tuple[int, ...]:
-        return (self.kind[index],)
-
-    def sites_of(self, index: int) -> tuple[int, ...]:
-        site = self.site[index]
-        return (site,) if site else ()
 
 
 @dataclass
@@ -76,6 +74,7 @@ class Linker:
         self.reason_key = array("q", bytes(8 * size))
         self.reason_partner = array("q", [-1]) * size
         self.affinity: list[tuple[int, int]] = []  # (free alert, incident it is pinned near)
+        self.quiet: set[int] = set()  # alert types whose alerts never link through entities
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -100,32 +99,54 @@ class Linker:
         key: tuple[LinkKind, object],
         members: Iterable[int],
         window: int | None,
-        attributes: Callable[[int], Sequence[int]],
+        values: array | None,
         need: int,
     ) -> None:
-        """Group the alerts of one link key by the windowed rule of the module docstring."""
+        """Group the alerts of one link key by the windowed rule of the module docstring.
+
+        A span qualifies when its alerts hold `need` distinct non-zero `values` (alert types,
+        sites); with `values` None any two alerts qualify.
+        """
         scope = self.scope
         state, time = scope.state, scope.time
-        alerts = sorted((m for m in members if state[m] != EXCLUDED), key=time.__getitem__)
-        n = len(alerts)
-        if n < 2:
+        if key[0] is LinkKind.ENTITY and self.quiet:
+            kind, quiet = scope.kind, self.quiet
+            alerts = [m for m in members if state[m] != EXCLUDED and kind[m] not in quiet]
+        else:
+            alerts = [m for m in members if state[m] != EXCLUDED]
+        if len(alerts) < 2:
             return
+        if values is not None and len({values[m] for m in alerts} - {0}) < need:
+            return  # no span can qualify: the common case, decided at C speed
+        alerts.sort(key=time.__getitem__)
         self.keys.append(key)
         code = len(self.keys) - 1
         span = window if window is not None else 1 << 62
+        if values is None or time[alerts[-1]] - time[alerts[0]] <= span:
+            run = _Run()  # one span holds them all
+            for m in alerts:
+                self._join(run, m, code)
+            return
+        self._slide(alerts, code, span, values, need)
+
+    def _slide(self, alerts: list[int], code: int, span: int, values: array, need: int) -> None:
+        time = self.scope.time
         counts: dict[int, int] = {}
+        n = len(alerts)
         start = 0
         run_end = -1
         run = _Run()
         for j, m in enumerate(alerts):
-            for value in attributes(m):
+            value = values[m]
+            if value:
                 counts[value] = counts.get(value, 0) + 1
             low = time[m] - span
             while time[alerts[start]] < low:
-                for value in attributes(alerts[start]):
-                    counts[value] -= 1
-                    if not counts[value]:
-                        del counts[value]
+                gone = values[alerts[start]]
+                if gone:
+                    counts[gone] -= 1
+                    if not counts[gone]:
+                        del counts[gone]
                 start += 1
             if (j + 1 < n and time[alerts[j + 1]] == time[m]) or len(counts) < need:
                 continue  # ties are judged once, at the last alert with that time
@@ -153,13 +174,13 @@ class Linker:
             run.pins.clear()
         run.last_free = alert
 
-    def components(self, indexes: Iterable[int]) -> list[Component]:
+    def components(self, indexes: range) -> list[Component]:
         """Groups of two or more free alerts, and every pinned incident with what joined it."""
         state = self.scope.state
         roots: dict[int, list[int]] = {}
         find = self.find
-        for i in indexes:
-            if state[i] == FREE and (self.parent[i] != i or self.reason_key[i]):
+        for i in compress(indexes, self.reason_key):  # alerts some link touched
+            if state[i] == FREE:
                 roots.setdefault(find(i), []).append(i)
         nearest: dict[int, int] = {}
         for alert, incident in self.affinity:

@@ -17,10 +17,14 @@ class CorrelationSettings:
     # machines/resources within `type_window_minutes`.
     type_window_minutes: float = 60.0
     type_min_resources: int = 3
-    # ... unless the type is routine: fired on this many resources overall, or more than
-    # `type_max_per_resource` times per resource (one detection repeating, not a sweep).
+    # ... unless the type has fired on this many resources overall, or more than
+    # `routine_repeats` times per resource.
     type_max_sites: int = 10
-    type_max_per_resource: float = 2.0
+    # A routine detection (seen `routine_min_alerts` times, more than `routine_repeats` times
+    # per resource on average: scanners, noisy rules) is background: its alerts do not link
+    # through entities.
+    routine_repeats: float = 2.0
+    routine_min_alerts: int = 20
     # An entity whose alerts touched this many distinct machines/resources (a NAT egress IP, a
     # domain controller, a shared service account) is weak evidence and links nothing.
     max_sites: int = 3

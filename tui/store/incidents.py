@@ -31,8 +31,8 @@ _HOST = (
     " AND e.type = 'host') END"
 )
 _FACTS = (
-    f"SELECT id, {_EPOCH}, alert_type, {_RESOURCE}, {_HOST}, correlation_key,"
-    " source_incident_id FROM alerts"
+    f"SELECT id, unixepoch(start_time_utc), alert_type, {_RESOURCE}, {_HOST}, severity_rank,"
+    " intent FROM alerts"
 )
 
 # Where an alert happened, for titles: the compromised entity, resource, or first named host.
@@ -41,8 +41,8 @@ _PLACE = (
     " FROM alert_entities x JOIN entities e ON e.id = x.entity_id WHERE x.alert_id = a.id"
     " AND e.type = 'host' ORDER BY e.id LIMIT 1), '')"
 )
-# id, epoch seconds, type, resource, host entity id (when no resource), corr. key, src. incident
-Fact = tuple[int, int, str, str, int | None, str, str]
+# id, epoch seconds, type, resource, host entity id (when no resource), severity rank, intent
+Fact = tuple[int, int, str, str, int | None, int, str]
 
 
 def _chunks(items: Iterable[int], size: int = _CHUNK) -> Iterator[list[int]]:
@@ -72,12 +72,25 @@ def max_alert_id(conn: sqlite3.Connection) -> int:
 
 
 def alert_facts(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> Iterator[Fact]:
-    """The facts correlation needs about each alert (see `Fact`)."""
+    """The facts correlation needs about each alert (see `Fact`), in id order."""
     if ids is None:
         yield from conn.execute(f"{_FACTS} ORDER BY id")
         return
     for chunk in _chunks(ids):
         yield from conn.execute(f"{_FACTS} WHERE id IN ({_marks(chunk)})", chunk)
+
+
+def alert_values(
+    conn: sqlite3.Connection, ids: Iterable[int] | None = None
+) -> Iterator[tuple[int, str, str]]:
+    """(alert id, column, value) of non-empty correlation keys and source incident ids."""
+    for column in ("correlation_key", "source_incident_id"):
+        sql = f"SELECT id, '{column}', {column} FROM alerts WHERE {column} != ''"
+        if ids is None:
+            yield from conn.execute(sql)
+            continue
+        for chunk in _chunks(ids):
+            yield from conn.execute(f"{sql} AND id IN ({_marks(chunk)})", chunk)
 
 
 def entity_groups(
@@ -236,10 +249,24 @@ def reset_stats(conn: sqlite3.Connection) -> None:
 # --- correlation bookkeeping ---------------------------------------------------------------
 
 
+def _correlated_upto(conn: sqlite3.Connection) -> int:
+    """Every alert up to this id was correlated by the last rebuild."""
+    row = conn.execute("SELECT value FROM correlation_meta WHERE name = 'correlated_upto'")
+    found = row.fetchone()
+    return found[0] if found else 0
+
+
+def has_correlated(conn: sqlite3.Connection) -> bool:
+    return bool(
+        _correlated_upto(conn) or conn.execute("SELECT 1 FROM correlated_alerts LIMIT 1").fetchone()
+    )
+
+
 def uncorrelated(conn: sqlite3.Connection, ids: Iterable[int]) -> list[int]:
     """The given alert ids that exist and have not been correlated yet, in order."""
+    upto = _correlated_upto(conn)
     out = []
-    for chunk in _chunks(sorted(set(ids))):
+    for chunk in _chunks(sorted({i for i in ids if i > upto})):
         out.extend(
             r[0]
             for r in conn.execute(
@@ -253,15 +280,11 @@ def uncorrelated(conn: sqlite3.Connection, ids: Iterable[int]) -> list[int]:
 
 def uncorrelated_ids(conn: sqlite3.Connection) -> array:
     """Ids of every alert not correlated yet (a compact array: there may be millions)."""
-    return array(
-        "q",
-        (
-            r[0]
-            for r in conn.execute(
-                "SELECT id FROM alerts WHERE id NOT IN (SELECT alert_id FROM correlated_alerts)"
-            )
-        ),
+    rows = conn.execute(
+        "SELECT id FROM alerts WHERE id > ? AND id NOT IN (SELECT alert_id FROM correlated_alerts)",
+        (_correlated_upto(conn),),
     )
+    return array("q", (r[0] for r in rows))
 
 
 def mark_correlated(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
@@ -272,9 +295,10 @@ def mark_correlated(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
 
 def mark_all_correlated(conn: sqlite3.Connection, up_to: int) -> None:
     conn.execute(
-        "INSERT OR IGNORE INTO correlated_alerts (alert_id) SELECT id FROM alerts WHERE id <= ?",
+        "INSERT OR REPLACE INTO correlation_meta (name, value) VALUES ('correlated_upto', ?)",
         (up_to,),
     )
+    conn.execute("DELETE FROM correlated_alerts WHERE alert_id <= ?", (up_to,))
 
 
 def dirty_alerts(conn: sqlite3.Connection) -> list[int]:
@@ -399,25 +423,32 @@ def refresh_summaries(
 
     `reasons` replaces an incident's reasons when given for it; others keep theirs.
     """
+    write_summaries(conn, _incident_facts(conn, list(incident_ids)), reasons)
+
+
+def write_summaries(
+    conn: sqlite3.Connection, facts: Iterable[IncidentFacts], reasons: dict[int, list[str]]
+) -> None:
+    """Write what each incident says about itself (see refresh_summaries)."""
     now = utcnow()
     updates = []
-    for facts in _incident_facts(conn, list(incident_ids)):
-        summary = summarize(facts)
-        why = reasons.get(facts.incident_id)
+    for fact in facts:
+        summary = summarize(fact)
+        why = reasons.get(fact.incident_id)
         updates.append(
             (
                 summary.title,
                 summary.description,
                 summary.severity.value,
                 summary.severity.rank,
-                facts.first,
-                facts.last,
-                facts.count,
+                fact.first,
+                fact.last,
+                fact.count,
                 orjson.dumps(summary.stages).decode(),
                 orjson.dumps(summary.resources).decode(),
                 None if why is None else orjson.dumps(why).decode(),
                 now,
-                facts.incident_id,
+                fact.incident_id,
             )
         )
     conn.executemany(
@@ -426,6 +457,19 @@ def refresh_summaries(
         " resources = ?, reasons = coalesce(?, reasons), updated_at = ? WHERE id = ?",
         updates,
     )
+
+
+def type_display_names(conn: sqlite3.Connection, types: Iterable[str]) -> dict[str, str]:
+    """A display name of one alert of each type."""
+    return {
+        t: row[0]
+        for t in types
+        if (
+            row := conn.execute(
+                "SELECT alert_display_name FROM alerts WHERE alert_type = ? LIMIT 1", (t,)
+            ).fetchone()
+        )
+    }
 
 
 def _incident_facts(conn: sqlite3.Connection, ids: list[int]) -> Iterator[IncidentFacts]:
@@ -441,7 +485,7 @@ def _incident_facts(conn: sqlite3.Connection, ids: list[int]) -> Iterator[Incide
             places.setdefault(iid, []).append((place, n))
         for row in conn.execute(
             "SELECT ia.incident_id, count(*), min(a.start_time_utc),"
-            " max(max(a.end_time_utc, a.start_time_utc)), max(a.severity_rank),"
+            " max(a.start_time_utc), max(a.severity_rank),"
             " group_concat(DISTINCT a.intent), group_concat(DISTINCT a.resource_id),"
             " count(DISTINCT a.alert_display_name), min(a.alert_display_name)"
             " FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id"
@@ -552,6 +596,7 @@ def forget_correlation(conn: sqlite3.Connection) -> None:
     with transaction(conn):
         if conn.execute("SELECT 1 FROM incident_overrides LIMIT 1").fetchone():
             raise StoreError("analysts have edited incidents here: use a rebuild instead")
+        conn.execute("DELETE FROM correlation_meta WHERE name = 'correlated_upto'")
         for table in (
             "incident_alerts",
             "incidents",

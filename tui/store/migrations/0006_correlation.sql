@@ -1,6 +1,7 @@
 -- Correlation state: which alerts are correlated, and which entities are too common to be evidence.
 
--- Alerts already correlated: correlate_new() skips them, so calling it twice changes nothing.
+-- Alerts correlated since the last rebuild (which correlated every alert up to
+-- correlation_meta.correlated_upto): correlate_new() skips them, so calling it twice is harmless.
 CREATE TABLE correlated_alerts (
     alert_id INTEGER PRIMARY KEY REFERENCES alerts (id) ON DELETE CASCADE
 );
@@ -32,8 +33,9 @@ CREATE TABLE correlation_dirty (
     alert_id INTEGER PRIMARY KEY REFERENCES alerts (id) ON DELETE CASCADE
 );
 
--- The highest incident id ever given: a dissolved incident's id is never reused, so comments
--- and audit rows that name it never attach to an unrelated new incident.
+-- last_incident_id: the highest incident id ever given (a dissolved incident's id is never
+-- reused, so comments and audit rows naming it never attach to another incident);
+-- correlated_upto: every alert up to this id was correlated by the last rebuild.
 CREATE TABLE correlation_meta (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL
