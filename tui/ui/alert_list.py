@@ -81,9 +81,6 @@ class AlertList(ScrollView, can_focus=True, inherit_bindings=False):
         "alert-list--closed",
     }
 
-    class RowsLoaded(Message):
-        """Rows arrived for the viewport (tests and the details pane wait on it)."""
-
     class Resized(Message):
         """The list's width changed: the column titles above it must follow."""
 
@@ -192,7 +189,6 @@ class AlertList(ScrollView, can_focus=True, inherit_bindings=False):
         while len(self._rows) > CACHE_ROWS:
             self._rows.popitem(last=False)
         self.refresh()
-        self.post_message(self.RowsLoaded())
 
     # --- movement --------------------------------------------------------------------------
 
