@@ -41,7 +41,14 @@ FIXED_NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 def tiny_report(title: str, *sections: Section) -> Report:
     subject = Subject("alert", 1, title, "High", "Active", "2024-06-01", "2024-06-01", 1)
     return Report(
-        ReportType.SUMMARY, title, Tlp.RED, FIXED_NOW, "mallory", subject, "kb", list(sections)
+        ReportType.SUMMARY,
+        title,
+        Tlp.RED,
+        FIXED_NOW,
+        "mallory",
+        subject,
+        "kb",
+        sections=list(sections),
     )
 
 
