@@ -90,8 +90,9 @@ def build(
 
 def _title(evidence: Evidence, facts: IntelFacts, report_type: ReportType) -> str:
     subject = evidence.subject.label
-    if report_type is ReportType.CAMPAIGN and facts.campaign is not None:
-        name = facts.campaign.name
+    campaign = facts.campaign if facts.campaign_basis == "attributed" else None
+    if report_type is ReportType.CAMPAIGN and campaign is not None:
+        name = campaign.name
     elif facts.group is not None:
         name = facts.group.name
     else:
