@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.ingest.test_bad_input import defender_record
@@ -47,9 +48,12 @@ def test_killed_import_then_clean_rerun(tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
     while _committed(db) == 0 and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
+    helpers = psutil.Process(child.pid).children(recursive=True)  # fork server, parse workers
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     assert child.returncode == -signal.SIGKILL, "the import finished before it could be killed"
+    _, alive = psutil.wait_procs(helpers, timeout=10)
+    assert not alive, "parse workers outlived the killed import"
 
     store = Store(db)
     conn = store.conn

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import threading
 import time
 from array import array
 from collections import deque
@@ -204,7 +205,9 @@ def _mapped(source: _Source) -> Iterator[list[_Outcome]]:
         yield from (_work(source.fmt, chunk) for chunk in chunks)
         return
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(source.workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        source.workers, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+    ) as pool:
         pending: deque[Future] = deque()
         for chunk in chunks:
             pending.append(pool.submit(_work, source.fmt, chunk))
@@ -212,6 +215,23 @@ def _mapped(source: _Source) -> Iterator[list[_Outcome]]:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def _exit_with(parent: int) -> None:
+    """Make this worker exit when the importing process dies.
+
+    A killed import (kill -9) would otherwise leave its workers blocked for ever on a full
+    result pipe, and with them the fork server."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _work(fmt: str, records: list[RawRecord]) -> list[_Outcome]:
