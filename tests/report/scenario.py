@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tests.factories import entity, make_alert
+from tui.engine import correlation
 from tui.intel import kb
 from tui.model import Intent, Severity
 from tui.report.model import Report, ReportType, Section, Subject, Tlp
 from tui.store import Store, transaction
 from tui.store.alerts import upsert_alerts
+from tui.store.incidents import incident_of_alert
 from tui.store.resources import Resource, upsert_resources
 
 VM = (
@@ -164,32 +166,8 @@ def build(store: Store) -> Scenario:
     )
     ids = upsert_alerts(store.conn, [*incident_alerts, noise, hostile]).new_ids
     alert_ids, noise_id, hostile_id = ids[:-2], ids[-2], ids[-1]
-    return Scenario(_incident(store, alert_ids), alert_ids, noise_id, hostile_id)
-
-
-def _incident(store: Store, alert_ids: list[int]) -> int:
-    # Written directly until the correlation store API is the way to make one in tests.
-    with transaction(store.conn) as conn:
-        cur = conn.execute(
-            "INSERT INTO incidents (title, description, severity, severity_rank,"
-            " first_activity_utc, last_activity_utc, alert_count, stages, resources,"
-            " created_at, updated_at) VALUES (?, ?, 'High', 3, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                "Multi-stage attack on vm-fin-01",
-                "Backdoor, dropper, credential theft and Key Vault access on vm-fin-01.",
-                "2024-06-01T12:00:00.000000Z",
-                "2024-06-01T13:30:00.000000Z",
-                len(alert_ids),
-                '["Execution", "CredentialAccess", "Collection"]',
-                f'["{VM}", "{VAULT}"]',
-                "2024-06-01T14:00:00.000000Z",
-                "2024-06-01T14:00:00.000000Z",
-            ),
-        )
-        for aid in alert_ids:
-            conn.execute(
-                "INSERT INTO incident_alerts (alert_id, incident_id, reason, joined_at)"
-                " VALUES (?, ?, 'shares host vm-fin-01', '2024-06-01T14:00:00.000000Z')",
-                (aid, cur.lastrowid),
-            )
-    return int(cur.lastrowid)
+    correlation.correlate_new(store, alert_ids)  # the real engine makes the incident
+    incident_id = incident_of_alert(store.conn, alert_ids[0])
+    assert incident_id is not None
+    assert {incident_of_alert(store.conn, a) for a in alert_ids} == {incident_id}
+    return Scenario(incident_id, alert_ids, noise_id, hostile_id)
