@@ -41,6 +41,11 @@ def test_elements_survive_any_chunk_boundary(monkeypatch, chunk: int, document: 
     assert all(data[r.offset : r.offset + len(r.data)] == r.data for r in records)
 
 
+def test_scalar_elements_are_records_of_their_own() -> None:
+    records = _split(b'["a, ]b", 12, {"c": 1}]')
+    assert [r.data for r in records] == [b'"a, ]b"', b"12", b'{"c": 1}']
+
+
 def test_a_single_object_is_one_record() -> None:
     [record] = _split(b'  {"id": "x", "value": 3, "rows": "no"}  ')
     assert json.loads(record.data) == {"id": "x", "value": 3, "rows": "no"}

@@ -229,8 +229,9 @@ class DocumentSplitter:
     def _element(self, start: int, first: bytes) -> tuple[RawRecord, int]:
         """One array element starting at `start`: the record and the position after it (-1 when
         the file ends inside it)."""
-        if first not in (b"{", b"["):
-            end, _ = self._search(_ELEMENT_END, start)
+        if first not in (b"{", b"["):  # a scalar: not an alert, but skip it exactly
+            after = self._string_end(start) if first == b'"' else start
+            end, _ = self._search(_ELEMENT_END, max(after, start))
             end = end if end >= 0 else self.base + len(self.buf)
             return RawRecord(0, start, self._slice(start, end).strip(_SPACE)), end
         level = deepest = 0
