@@ -21,15 +21,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         "`threatdesk quarantine`). Exit status: 1 when a record was rejected, 2 when a file "
         "was refused.",
     )
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    p.add_argument("--format", choices=["auto", *ADAPTERS], default="auto", dest="fmt")
+    p.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="JSON, JSON Lines or CSV file"
+    )
+    p.add_argument(
+        "--format",
+        choices=["auto", *ADAPTERS],
+        default="auto",
+        dest="fmt",
+        help="source format (default: detected from the first records)",
+    )
     p.add_argument(
         "--strict", action="store_true", help="reject a whole file when any record in it is bad"
     )
     p.set_defaults(func=cmd_import)
     q = sub.add_parser("quarantine", help="list records rejected by imports (newest first)")
     q.add_argument("--file", help="only records of this file (as it was given to import)")
-    q.add_argument("--limit", type=int, default=50)
+    q.add_argument("--limit", type=int, default=50, help="how many to list (default: 50)")
     q.set_defaults(func=cmd_quarantine)
 
 
