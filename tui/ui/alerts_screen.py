@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from array import array
 from dataclasses import replace
 
@@ -123,7 +124,7 @@ class AlertsScreen(TriageActions):
         )
 
     @staticmethod
-    def _expand(conn, keys: array, expanded: set[int]) -> list[int]:
+    def _expand(conn: sqlite3.Connection, keys: array, expanded: set[int]) -> list[int]:
         """Insert the alerts of each expanded incident after it; return the inserted keys."""
         children: list[int] = []
         for key in expanded:
@@ -306,6 +307,7 @@ class AlertsScreen(TriageActions):
     def apply_filter(self, f: ListFilter) -> None:
         if f != self.filter:
             self.filter = f
+            self.counts = None  # the header says "counting…" rather than the old filter's counts
             self.reload(quick=True)
 
     # --- actions ---------------------------------------------------------------------------
@@ -395,11 +397,14 @@ class AlertsScreen(TriageActions):
             if mode == "search":
                 self._set_query("")
             return
-        if self.search_text or self.filter != ListFilter(sort=self.filter.sort):
+        cleared = ListFilter(sort=self.filter.sort)
+        if self.search_text or self.filter != cleared:
             self.search_text = ""
             self.window = 0
-            self.apply_filter(ListFilter(sort=self.filter.sort))
-            self.reload(quick=True)
+            if self.filter != cleared:
+                self.apply_filter(cleared)
+            else:
+                self.reload(quick=True)
         elif self.alert_list.marked:
             self.alert_list.marked.clear()
             self.alert_list.refresh()
