@@ -250,11 +250,20 @@ def _region(conn, fresh: list[int], dirty: list[int], s: CorrelationSettings) ->
     region = set(fresh) | set(dirty)
     batch = Graph.of_ids(fresh)
     batch.load(conn)
-    scope = batch.scope
+    quiet = _update_types(conn, batch, region, s)
     by_entity: dict[int, list[int]] = {}
     for entity_id, alert_id in db.entity_links(conn, fresh):
         by_entity.setdefault(entity_id, []).append(batch.index(alert_id))
-    region |= _entity_neighbours(conn, batch, by_entity, s)
+    region |= _entity_neighbours(conn, batch, by_entity, quiet, s)
+    for (kind, value), _members in batch.values.items():
+        column = "correlation_key" if kind is LinkKind.CORRELATION_KEY else "source_incident_id"
+        region.update(db.alerts_with_value(conn, column, value))
+    return region
+
+
+def _update_types(conn, batch: Graph, region: set[int], s: CorrelationSettings) -> set[int]:
+    """Update type statistics; add type neighbours to the region; return routine type codes."""
+    scope = batch.scope
     type_members: dict[str, list[int]] = {}
     for i, code in enumerate(scope.kind):
         type_members.setdefault(batch.type_names[code], []).append(i)
@@ -272,10 +281,7 @@ def _region(conn, fresh: list[int], dirty: list[int], s: CorrelationSettings) ->
         elif strong:
             low, high = _span(scope, members, s.type_window_seconds)
             region.update(db.type_alerts(conn, alert_type, low, high))
-    for (kind, value), _members in batch.values.items():
-        column = "correlation_key" if kind is LinkKind.CORRELATION_KEY else "source_incident_id"
-        region.update(db.alerts_with_value(conn, column, value))
-    return region
+    return {batch.type_codes[t] for t, stats in after.items() if _routine(stats, s)}
 
 
 def _span(scope: Scope, members: list[int], window: int) -> tuple[int, int]:
@@ -284,12 +290,16 @@ def _span(scope: Scope, members: list[int], window: int) -> tuple[int, int]:
 
 
 def _entity_neighbours(
-    conn, batch: Graph, by_entity: dict[int, list[int]], s: CorrelationSettings
+    conn, batch: Graph, by_entity: dict[int, list[int]], quiet: set[int], s: CorrelationSettings
 ) -> set[int]:
     """Update the batch's entity statistics; return the alerts near it on strong entities."""
     found: set[int] = set()
     old = db.entity_stats(conn, by_entity)
     keys = db.entity_keys(conn, [e for e in by_entity if e not in old or not old[e][2]])
+    unseen = {e: db.entity_alerts(conn, e) for e in by_entity if e not in old}
+    unseen = {e: alerts for e, alerts in unseen.items() if len(alerts) > 1}
+    known = Graph.of_ids({a for alerts in unseen.values() for a in alerts})
+    known.load(conn)
     rows = []
     for entity_id, members in by_entity.items():
         previous = old.get(entity_id)
@@ -297,10 +307,12 @@ def _entity_neighbours(
             rows.append((entity_id, previous[0] + len(members), previous[1], True))
             continue  # weak stays weak: counts only grow
         if previous is None:
-            everyone = db.entity_alerts(conn, entity_id)
-            count, sites = len(everyone), _sites_of_alerts(conn, everyone, s.max_sites)
-            if count >= 2:
-                found.update(everyone)  # never linked before: all its alerts may link now
+            everyone = unseen.get(entity_id, ())
+            count = len(everyone)
+            if count < 2:
+                continue  # in one alert only: it links nothing
+            sites = known.sites(map(known.index, everyone), s.max_sites)
+            found.update(everyone)  # never linked before: all its alerts may link now
         else:
             count = previous[0] + len(members)
             sites = batch.sites(members, s.max_sites, previous[1])
@@ -310,19 +322,13 @@ def _entity_neighbours(
             rows.append((entity_id, count, sorted(sites)[: s.max_sites], weak))
         if weak and previous is not None:
             found.update(db.entity_alerts(conn, entity_id))  # its links are gone
-        elif not weak:
-            low, high = _span(batch.scope, members, s.window_seconds)
+        elif not weak and (linking := [i for i in members if batch.scope.kind[i] not in quiet]):
+            low, high = _span(batch.scope, linking, s.window_seconds)
             near = db.entity_alerts_between(conn, entity_id, low, high)
             if len({alert_type for _a, alert_type in near}) > 1:
                 found.update(a for a, _t in near)  # else one detection repeating: no link
     db.save_entity_stats(conn, rows)
     return found
-
-
-def _sites_of_alerts(conn, alert_ids: list[int], limit: int) -> set[str]:
-    graph = Graph.of_ids(alert_ids)
-    graph.load(conn)
-    return graph.sites(range(len(graph.scope)), limit)
 
 
 def _link_region_entities(conn, graph: Graph, linker: Linker, s: CorrelationSettings) -> None:

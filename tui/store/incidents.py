@@ -128,7 +128,9 @@ def entity_links(conn: sqlite3.Connection, ids: Iterable[int]) -> list[tuple[int
 def alerts_with_value(conn: sqlite3.Connection, column: str, value: str) -> list[int]:
     if column not in ("correlation_key", "source_incident_id"):
         raise ValueError(column)
-    return [r[0] for r in conn.execute(f"SELECT id FROM alerts WHERE {column} = ?", (value,))]
+    # `!= ''` lets SQLite use the partial index on the column.
+    sql = f"SELECT id FROM alerts WHERE {column} = ? AND {column} != ''"
+    return [r[0] for r in conn.execute(sql, (value,))]
 
 
 def entity_alerts(conn: sqlite3.Connection, entity_id: int) -> list[int]:
