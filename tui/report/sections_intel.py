@@ -52,7 +52,7 @@ def assessment(facts: IntelFacts, report_type: ReportType) -> str:
     """The cover's one line: the attributed group (and campaign), or plainly none."""
     parts = []
     candidate = facts.group_candidate
-    if report_type is not ReportType.CAMPAIGN and candidate is not None:
+    if candidate is not None:
         parts.append(f"{candidate.name} ({candidate.confidence} confidence)")
     campaign = facts.campaign
     if report_type is not ReportType.ACTIVITY_GROUP and campaign is not None:
