@@ -93,7 +93,7 @@ def test_matching_indicator_attributes_the_campaign_and_lists_its_indicators(
     )
     pdf = read_pdf(path.read_bytes())
     assert "Operation Low Tide" in pdf.reader.metadata.title
-    assert pdf.has("Assessment campaign Operation Low Tide")
+    assert pdf.has("campaign Operation Low Tide") and "Operation Low Tide" in pdf.pages[0]
     assert pdf.has("Attributed to Fog Harbor")
     # the incident's own indicator, and the campaign's other one to hunt for, both defanged
     assert pdf.has("185[.]220[.]101[.]47")

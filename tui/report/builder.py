@@ -34,7 +34,7 @@ from tui.report.model import (
 )
 from tui.report.sections_intel import tactic_name, tactic_rank
 
-TITLE_LIMIT = 160
+TITLE_LIMIT = 200
 TEXT_LIMIT = 1500
 # Rows of the IOC table (incident's own, then intelligence); the rest is counted, not hidden.
 MAX_INDICATORS = 200
