@@ -104,6 +104,7 @@ def _assign(
 def _facts(conn, graph: Graph, incidents: dict[int, list[int]]) -> list[IncidentFacts]:
     """What each incident's summary needs, from the arrays already in memory."""
     scope = graph.scope
+    graph.load_intents(conn, (i for members in incidents.values() for i in members))
     kinds = {graph.type_names[scope.kind[i]] for members in incidents.values() for i in members}
     titles = db.type_display_names(conn, kinds)
     hosts = {c for members in incidents.values() for c in graph.site_codes(members) if c > 0}

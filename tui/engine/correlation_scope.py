@@ -49,6 +49,7 @@ class Graph:
         self.intent_codes = Codes(self.intent_names, 0)
         self.values: dict[tuple[LinkKind, str], list[int]] = {}
         self.pinned_by: dict[int, str] = {}
+        self.intents_loaded = False
 
     @classmethod
     def of_ids(cls, ids: Iterable[int]) -> Graph:
@@ -61,9 +62,12 @@ class Graph:
 
     def load(self, conn) -> None:
         """Facts, link values and analyst overrides of every alert in the scope."""
-        facts = db.alert_facts(conn, self.ids)
-        for rows in _batches(facts, _BATCH):
-            self._load_rows(rows)
+        if self.ids is None:
+            self._load_all(conn)
+        else:
+            for rows in _batches(db.alert_facts(conn, self.ids), _BATCH):
+                self._load_rows(rows)
+            self.intents_loaded = True
         for alert_id, column, value in db.alert_values(conn, self.ids):
             i = self.index(alert_id)
             if i is not None:
@@ -81,6 +85,38 @@ class Graph:
                 scope.pinned[i] = incident_id
                 self.pinned_by[i] = actor
 
+    def _load_all(self, conn) -> None:
+        """Every alert, from narrow index scans: a million rows in seconds, not tens."""
+        scope = self.scope
+        time, rank, state, kind, site = scope.time, scope.rank, scope.state, scope.kind, scope.site
+        size = len(scope)
+        for i, epoch, severity in db.alert_times(conn):
+            if i < size:
+                time[i], rank[i], state[i] = epoch, severity, FREE
+        for name, ids in db.alert_groups(conn, "alert_type"):
+            code = self.type_codes[name]
+            for i in ids:
+                if i < size:
+                    kind[i] = code
+        for name, ids in db.alert_groups(conn, "resource_id"):
+            code = -self.resource_codes[name]
+            for i in ids:
+                if i < size:
+                    site[i] = code
+        for i, compromised, host in db.alerts_without_resource(conn):
+            if i < size:
+                site[i] = -self.resource_codes[compromised] or (host or 0)
+
+    def load_intents(self, conn, members: Iterable[int]) -> None:
+        """Intents are needed for incident summaries only: a rebuild loads them late."""
+        if self.intents_loaded:
+            return
+        intent = self.scope.intent
+        for alert_id, value in db.alert_intents(conn, map(self.alert_id, members)):
+            i = self.index(alert_id)
+            if i is not None:
+                intent[i] = self.intent_codes[value]
+
     def _load_rows(self, rows: list[db.Fact]) -> None:
         scope = self.scope
         ids, epochs, types, resources, hosts, ranks, intents = zip(*rows, strict=True)
@@ -88,16 +124,6 @@ class Graph:
         codes = map(self.resource_codes.__getitem__, resources)
         sites = array("q", [-r or (h or 0) for r, h in zip(codes, hosts, strict=True)])
         intent = array("q", map(self.intent_codes.__getitem__, intents))
-        if self.ids is None and ids[-1] - ids[0] + 1 == len(ids):
-            # Dense ids (the usual case in a rebuild): whole slices at C speed.
-            span = slice(ids[0], ids[-1] + 1)
-            scope.time[span] = array("q", epochs)
-            scope.kind[span] = kinds
-            scope.site[span] = sites
-            scope.rank[span] = array("q", ranks)
-            scope.intent[span] = intent
-            scope.state[span] = bytes(len(ids))
-            return
         for n, alert_id in enumerate(ids):
             i = self.index(alert_id)
             if i is not None:

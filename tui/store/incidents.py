@@ -80,6 +80,39 @@ def alert_facts(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> I
         yield from conn.execute(f"{_FACTS} WHERE id IN ({_marks(chunk)})", chunk)
 
 
+def alert_times(conn: sqlite3.Connection) -> Iterator[tuple[int, int, int]]:
+    """(id, epoch seconds, severity rank) of every alert, from a narrow covering index."""
+    yield from conn.execute(
+        "SELECT id, unixepoch(start_time_utc), severity_rank FROM alerts"
+        " INDEXED BY alerts_severity_time"
+    )
+
+
+def alert_groups(conn: sqlite3.Connection, column: str) -> Iterator[tuple[str, list[int]]]:
+    """(value, alert ids) for every alert type or non-empty resource id (index scans)."""
+    if column not in ("alert_type", "resource_id"):
+        raise ValueError(column)
+    rows = conn.execute(
+        f"SELECT {column}, group_concat(id) FROM alerts WHERE {column} != '' GROUP BY {column}"
+    )
+    for value, joined in rows:
+        yield value, list(map(int, joined.split(",")))
+
+
+def alerts_without_resource(conn: sqlite3.Connection) -> Iterator[tuple[int, str, int | None]]:
+    """(id, compromised entity, first host entity id) of alerts with no Azure resource id."""
+    yield from conn.execute(
+        f"SELECT id, lower(compromised_entity), {_HOST} FROM alerts WHERE resource_id = ''"
+    )
+
+
+def alert_intents(conn: sqlite3.Connection, ids: Iterable[int]) -> Iterator[tuple[int, str]]:
+    for chunk in _chunks(ids):
+        yield from conn.execute(
+            f"SELECT id, intent FROM alerts WHERE id IN ({_marks(chunk)})", chunk
+        )
+
+
 def alert_values(
     conn: sqlite3.Connection, ids: Iterable[int] | None = None
 ) -> Iterator[tuple[int, str, str]]:
