@@ -39,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--db",
         type=Path,
         dest="demo_db",
+        metavar="PATH",
         help="demo database to (re)build; refused if it holds anything but demo data",
     )
     p.add_argument("--no-open", action="store_true", help="build and summarise only")
