@@ -153,6 +153,13 @@ def _entity_labels(conn, linker: Linker, components: list[Component]) -> dict[in
             if kind is LinkKind.ENTITY and ref is not None:
                 wanted.add(int(ref))  # type: ignore[arg-type]
     return {
-        eid: f"{kind} {display(shown, 120)}"
+        eid: f"{kind.replace('-', ' ')} {display(_short(kind, shown), 120)}"
         for eid, (kind, _key, shown) in db.entity_keys(conn, wanted).items()
     }
+
+
+def _short(kind: str, shown: str) -> str:
+    """An Azure resource id reads best as its name: .../virtualMachines/vm-web-01."""
+    if kind == "azure-resource" and "/" in shown:
+        return shown.rstrip("/").rsplit("/", 1)[-1]
+    return shown
