@@ -76,3 +76,17 @@ async def test_another_analysts_status_change_appears(store: Store) -> None:
         await until(pilot, lambda: "Dismissed" in visible_lines(pilot)[2], timeout=2.5)
         assert listing.current_key == 5 and set(listing.marked) == {listing.keys[0]}
         other.close()
+
+
+async def test_command_palette_runs_actions_by_name(store: Store) -> None:
+    _seed_with_incident(store)
+    async with ThreatdeskApp(store).run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, 3)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"severity high")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        listing = await loaded(pilot, 2)  # the High incident and High alert 4
+        assert [r.severity.value for r in listing.cached_rows(listing.keys)] == ["High", "High"]
+        titles = [c.title for c in pilot.app.get_system_commands(pilot.app.screen)]
+        assert titles.count("Quit") == 1 and "Status" in titles

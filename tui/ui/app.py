@@ -125,7 +125,7 @@ class ThreatdeskApp(App):
             binding = active.binding
             if not active.enabled or binding.action in seen:
                 continue
-            if binding.action.split("(")[0] not in _PALETTE_ACTIONS:
+            if binding.action not in _PALETTE_ACTIONS:
                 continue
             seen.add(binding.action)
             node, action = active.node, binding.action

@@ -27,7 +27,7 @@ class Key:
 
 APP_KEYS = (
     Key("app.help", "question_mark", "help", "Help"),
-    Key("app.quit", "q", "quit", "Quit"),
+    Key("app.quit", "q", "quit", "Quit", palette=False),
 )
 
 LIST_KEYS = (
@@ -44,10 +44,10 @@ LIST_KEYS = (
     Key("list.search", "slash", "search", "Search"),
     Key("list.command", "colon", "command", "Command", show=False),
     Key("list.clear", "escape", "clear", "Clear filters", show=False),
-    Key("list.sev_high", "1", "severity_floor(3)", "High only", show=False),
-    Key("list.sev_medium", "2", "severity_floor(2)", "Medium and above", show=False),
-    Key("list.sev_low", "3", "severity_floor(1)", "Low and above", show=False),
-    Key("list.sev_all", "0", "severity_floor(0)", "Every severity", show=False),
+    Key("list.sev_high", "1", "severity_floor(3)", "Severity: High only", show=False),
+    Key("list.sev_medium", "2", "severity_floor(2)", "Severity: Medium and above", show=False),
+    Key("list.sev_low", "3", "severity_floor(1)", "Severity: Low and above", show=False),
+    Key("list.sev_all", "0", "severity_floor(0)", "Severity: all", show=False),
     Key("list.open_only", "u", "toggle_open_only", "Unresolved only", show=False),
     Key("list.incidents_only", "i", "toggle_incidents_only", "Incidents only", show=False),
     Key("list.window", "w", "cycle_window", "Time window (24h/7d/30d/all)", show=False),
