@@ -331,3 +331,34 @@ def test_alert_type_turning_routine_stops_linking_resources(store):
     assert partition(store) == set()  # 8 alerts on 3 resources: a routine detection now
     rebuild(store)
     assert partition(store) == set()
+
+
+def test_shared_domain_controller_nat_ip_and_system_do_not_merge_unrelated_attacks(store):
+    """Four unrelated attacks, each also touching the DC; all via one NAT IP, all as SYSTEM."""
+    shared = [host("dc01.corp"), ip("198.51.100.1"), account("nt authority\\system")]
+    expected = set()
+    for n in range(4):
+        victim, attacker = f"ws-{n}.corp", ip(f"203.0.113.{n + 10}")
+        ids = load(
+            store,
+            [
+                make_alert(
+                    alert_type=f"Stage{k}",
+                    minutes=n * 30 + k,
+                    compromised_entity=victim,
+                    entities=[host(victim), attacker, *shared],
+                )
+                for k in range(3)
+            ]
+            + [
+                make_alert(
+                    alert_type="DCSync",
+                    minutes=n * 30 + 5,
+                    compromised_entity="dc01.corp",
+                    entities=[host("dc01.corp"), attacker, *shared],
+                )
+            ],
+        )
+        expected.add(frozenset(ids))
+    rebuild(store)
+    assert partition(store) == expected
