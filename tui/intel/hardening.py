@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+
+from tui.config import data_dir
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Recommendation:
 
 @cache
 def catalog() -> tuple[dict, ...]:
-    text = resources.files("tui.data").joinpath("hardening.json").read_text(encoding="utf-8")
+    text = (data_dir() / "hardening.json").read_text(encoding="utf-8")
     return tuple(json.loads(text)["recommendations"])
 
 
