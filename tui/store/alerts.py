@@ -49,7 +49,7 @@ SOURCE_COLUMNS = (
     "raw",
     "content_hash",
 )
-_INSERT_COLUMNS = ("source_id", *SOURCE_COLUMNS, "imported_at", "status", "updated_at")
+_INSERT_COLUMNS = ("id", "source_id", *SOURCE_COLUMNS, "imported_at", "status", "updated_at")
 _INSERT_SQL = (
     f"INSERT INTO alerts ({', '.join(_INSERT_COLUMNS)})"
     f" VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
@@ -170,35 +170,38 @@ def write_alerts(conn: sqlite3.Connection, alerts: Sequence[Alert]) -> UpsertRes
 def write_prepared(conn: sqlite3.Connection, alerts: Sequence[PreparedAlert]) -> UpsertResult:
     """Upsert prepared alerts inside the caller's write transaction (the import adds its
     quarantine rows and counters to the same transaction, and prepares alerts in workers)."""
-    result = UpsertResult(new_ids=[])
+    latest = list({a.source_id: a for a in alerts}.values())  # a repeated id: the last copy
+    result = UpsertResult(unchanged=len(alerts) - len(latest), new_ids=[])
+    alerts = latest
     now = utcnow()
     existing = _existing(conn, [a.source_id for a in alerts])
-    inserts, updates, touched, fresh = [], [], [], []
+    # The caller holds the write lock, so ids can be assigned here rather than read back.
+    next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM alerts").fetchone()[0]
+    inserts, updates, touched, ids = [], [], [], {}
     for alert in alerts:
         found = existing.get(alert.source_id)
         if found is None:
-            inserts.append((alert.source_id, *alert.values, now, alert.status, now))
-            existing[alert.source_id] = (-1, alert.digest)  # later in-batch copies: unchanged
+            inserts.append((next_id, alert.source_id, *alert.values, now, alert.status, now))
+            ids[alert.source_id] = next_id
+            result.new_ids.append(next_id)
             touched.append(alert)
-            fresh.append(alert.source_id)
-            result.new += 1
+            next_id += 1
         elif found[1] == alert.digest:
             result.unchanged += 1
         else:
             updates.append((*alert.values, now, found[0]))
-            existing[alert.source_id] = (found[0], alert.digest)
+            ids[alert.source_id] = found[0]
             touched.append(alert)
             result.updated += 1
+    result.new = len(result.new_ids)
     conn.executemany(_INSERT_SQL, inserts)
     conn.executemany(_UPDATE_SQL, updates)
-    ids = _ids(conn, [a.source_id for a in touched])
     updated_ids = [(row[-1],) for row in updates]
     if updated_ids:
         conn.executemany("DELETE FROM alert_entities WHERE alert_id = ?", updated_ids)
         conn.executemany("DELETE FROM alert_techniques WHERE alert_id = ?", updated_ids)
         conn.executemany("DELETE FROM alerts_fts WHERE rowid = ?", updated_ids)
     _write_children(conn, touched, ids)
-    result.new_ids = [ids[sid] for sid in fresh]
     return result
 
 
@@ -211,10 +214,6 @@ def _existing(conn: sqlite3.Connection, source_ids: list[str]) -> dict[str, tupl
         ):
             found[sid] = (aid, digest)
     return found
-
-
-def _ids(conn: sqlite3.Connection, source_ids: list[str]) -> dict[str, int]:
-    return {sid: aid for sid, (aid, _d) in _existing(conn, source_ids).items()}
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
