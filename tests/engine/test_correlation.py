@@ -362,3 +362,11 @@ def test_shared_domain_controller_nat_ip_and_system_do_not_merge_unrelated_attac
         expected.add(frozenset(ids))
     rebuild(store)
     assert partition(store) == expected
+
+
+def test_a_batch_larger_than_the_incremental_limit_runs_as_a_rebuild(store):
+    first = load(store, [make_alert(alert_type=t, entities=[host("h1")]) for t in "AB"])
+    assert correlate_new(store, first).mode == "rebuild"  # nothing correlated yet
+    more = load(store, [make_alert(alert_type=t, entities=[host("h2")]) for t in "AB"])
+    assert correlate_new(store, more, CorrelationSettings(incremental_limit=1)).mode == "rebuild"
+    assert partition(store) == {frozenset(first), frozenset(more)}

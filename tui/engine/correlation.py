@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 
@@ -217,8 +218,11 @@ def correlate_new(
     s = _settings(settings)
     started = time.perf_counter()
     conn = store.conn
-    fresh = db.uncorrelated(conn, alert_ids)
-    if len(fresh) > s.incremental_limit or (fresh and not db.has_correlated(conn)):
+    asked = alert_ids if isinstance(alert_ids, list | array) else list(alert_ids)
+    if len(asked) > s.incremental_limit:
+        return rebuild(store, s)  # a big import: recomputing everything is faster
+    fresh = db.uncorrelated(conn, asked)
+    if fresh and not db.has_correlated(conn):
         return rebuild(store, s)
     with transaction(conn):
         dirty = db.dirty_alerts(conn)
