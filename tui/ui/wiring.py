@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from textual.app import App
 
-from tui.engine.playbooks.payload import Target as PlaybookTarget
-from tui.report.model import Target as ReportTarget
-from tui.ui.playbook_picker import PlaybookPicker
-from tui.ui.report_dialog import request_report
-from tui.ui.suppress_form import SuppressScreen
+# The screens are imported when their key is first pressed: the report stack alone (fpdf2,
+# fontTools) costs 0.8 s of start-up, and the list must paint within 1 s.
 
 Targets = list[tuple[str, int]]
 
@@ -26,6 +23,8 @@ def open_incident(app: App, targets: Targets) -> None:
 
 
 def suppress(app: App, targets: Targets) -> None:
+    from tui.ui.suppress_form import SuppressScreen
+
     app.push_screen(
         SuppressScreen(
             app.store,
@@ -36,6 +35,9 @@ def suppress(app: App, targets: Targets) -> None:
 
 
 def trigger_response(app: App, targets: Targets) -> None:
+    from tui.engine.playbooks.payload import Target as PlaybookTarget
+    from tui.ui.playbook_picker import PlaybookPicker
+
     target = _one(app, targets, "A playbook run")
     if target is not None:
         app.push_screen(
@@ -44,6 +46,9 @@ def trigger_response(app: App, targets: Targets) -> None:
 
 
 def report(app: App, targets: Targets) -> None:
+    from tui.report.model import Target as ReportTarget
+    from tui.ui.report_dialog import request_report
+
     target = _one(app, targets, "A report")
     if target is not None:
         kind, ident = target
