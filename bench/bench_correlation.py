@@ -4,7 +4,7 @@
 
 The demo generator writes N + runs x batch alerts with their truth file; the first N are
 imported into a base database (built once per size and seed under --workdir, with the real
-import pipeline). Each run works on a copy of it:
+import pipeline). Runs work on a copy of it:
 - rebuild: a fresh process drops all incidents and rebuilds them; seconds and peak RSS;
 - quality: pairwise precision, recall and F1 of the rebuilt incidents against the scenario
   instances of the truth file, and the same for a naive correlator that merges every pair of
@@ -65,6 +65,7 @@ def prepare(
         started = time.perf_counter()
         store = Store(base)
         import_paths(store, [folder / "base.jsonl"], fmt="defender")
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # so one file copy is complete
         store.close()
         print(f"  imported in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         (folder / "done").write_text("ok")
@@ -190,13 +191,19 @@ def _partition(members: dict) -> set[frozenset]:
 
 def _in_process(*args: str) -> dict:
     out = subprocess.run(
-        [sys.executable, "-m", "bench.bench_correlation", *args],
-        check=True,
-        capture_output=True,
-        text=True,
+        [sys.executable, "-m", "bench.bench_correlation", *args], capture_output=True, text=True
     )
     sys.stderr.write(out.stderr)
+    out.check_returncode()
     return json.loads(out.stdout)
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        copy = Path(f"{target}{suffix}")
+        copy.unlink(missing_ok=True)
+        if Path(f"{source}{suffix}").exists():
+            shutil.copyfile(f"{source}{suffix}", copy)
 
 
 def main() -> int:
@@ -225,8 +232,8 @@ def main() -> int:
         return 0
     work = base.with_name("work.db")
     rebuilds = []
+    _copy_database(base, work)  # each rebuild run first drops every incident
     for _ in range(args.runs):
-        shutil.copyfile(base, work)
         rebuilds.append(_in_process("--worker", "rebuild", "--db", str(work)))
         print(f"  rebuild: {rebuilds[-1]['summary']}", file=sys.stderr)
 
