@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from array import array
 from dataclasses import replace
 
@@ -10,7 +11,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import Footer, Input, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from tui.model import Severity, Status, display
 from tui.store.alert_list import (
@@ -44,6 +45,7 @@ from tui.ui.triage import TriageActions, TriageTarget
 # Rows fetched first so the list paints before the full key array is read.
 QUICK_ROWS = 300
 SEARCH_DELAY = 0.05  # s: coalesce fast typing into one search
+TITLES_MAX_AGE = 30.0  # s: new titles are rare; re-reading them costs 1 s at 1M alerts
 ROW_ACTIONS = frozenset({"open", "mark", "expand", "collapse"})
 SEVERITY_HEADER = (
     (Severity.HIGH, "HIGH"),
@@ -68,6 +70,9 @@ class AlertsScreen(TriageActions):
         self._bottom_wanted = False  # G was pressed before the rest arrived
         self._prompt_mode = ""  # "search" | "command" | ""
         self._titles: list[str] | None = None
+        self._titles_at = 0.0  # monotonic time the title vocabulary was read
+        self._keys_worker: Worker | None = None
+        self._changed_meanwhile = False  # data changed while keys were loading
         self._search_timer = None
 
     def compose(self) -> ComposeResult:
@@ -98,9 +103,11 @@ class AlertsScreen(TriageActions):
         expanded = set(self.alert_list.expanded)
         if quick and not self.search_text:
             # Paint the first screens now; the full key array and the counts follow the paint.
-            self._load_keys(self.filter, "", expanded, QUICK_ROWS, refresh_rows)
+            self._keys_worker = self._load_keys(self.filter, "", expanded, QUICK_ROWS, refresh_rows)
         else:
-            self._load_keys(self.filter, self.search_text, expanded, None, refresh_rows)
+            self._keys_worker = self._load_keys(
+                self.filter, self.search_text, expanded, None, refresh_rows
+            )
             if recount:
                 self._load_counts(self.filter)
         self._show_summary()
@@ -166,6 +173,9 @@ class AlertsScreen(TriageActions):
         self._show_summary()
         if first_page_of is not None:
             self.call_after_refresh(self._load_rest, first_page_of, len(keys) < QUICK_ROWS)
+        elif self._changed_meanwhile:
+            self._changed_meanwhile = False
+            self.on_data_changed(DataChanged())
 
     def _load_rest(self, f: ListFilter, complete: bool) -> None:
         if f != self.filter or self.search_text:
@@ -188,15 +198,22 @@ class AlertsScreen(TriageActions):
     @work(thread=True, exclusive=True, group="titles", exit_on_error=False)
     def _load_titles(self) -> None:
         """The title vocabulary search corrects typos against (about 1 s at 1M alerts)."""
+        self._titles_at = time.monotonic()
         self._titles = distinct_titles(reader(self.app.store))
 
     def on_data_changed(self, _event: DataChanged) -> None:
         listing = self.alert_list
         listing.refresh_rows()  # changed status/owner show before the new key array is read
+        if self._keys_worker is not None and self._keys_worker.is_running:
+            # An import commits every second: read the keys again once this load is done,
+            # rather than piling up loads of a million keys.
+            self._changed_meanwhile = True
+            return
         # Near the top (where new alerts arrive) the first page is enough to show them at once.
         near_top = listing.cursor < QUICK_ROWS - 2 * listing.size.height
         self.reload(quick=near_top, refresh_rows=True)
-        self._load_titles()
+        if time.monotonic() - self._titles_at > TITLES_MAX_AGE:
+            self._load_titles()
 
     # --- header ----------------------------------------------------------------------------
 
