@@ -120,6 +120,7 @@ class AlertList(ScrollView, can_focus=True, inherit_bindings=False):
         (`complete`): a first page does not hold every marked row."""
         current = self.current_key
         offset = self.cursor - self.scroll_offset.y
+        at_top = self.scroll_offset.y == 0
         self.keys = keys
         self.children_keys = set(children)
         self.loading = False
@@ -132,7 +133,10 @@ class AlertList(ScrollView, can_focus=True, inherit_bindings=False):
             present = set(self.keys) if len(self.marked) > 8 else self.keys
             self.marked = {k: r for k, r in self.marked.items() if k in present}
         self.virtual_size = Size(self.size.width, len(self.keys))
-        self.scroll_to(y=max(0, self.cursor - offset), animate=False, immediate=True)
+        top = max(0, self.cursor - offset)
+        if at_top and self.cursor < self.scrollable_content_region.height:
+            top = 0  # watching the newest rows: new arrivals show above the cursor
+        self.scroll_to(y=top, animate=False, immediate=True)
         self._refetch = self._refetch or refresh_rows
         self._schedule_fetch()
         self.refresh()
