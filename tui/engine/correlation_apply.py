@@ -69,7 +69,7 @@ def apply(
         if changed:
             touched[incident_id] = comp.members
             reasons[incident_id] = explain.incident_reasons(comp.members)
-    db.set_members(conn, rows)
+    db.set_members(conn, rows, current)
     db.drop_members(conn, [a for a in current if a not in placed])
     gone = before - claimed
     absorbed = {current[a][0] for a in placed if a in current} & gone

@@ -112,7 +112,8 @@ class Graph:
         if self.intents_loaded:
             return
         intent = self.scope.intent
-        for alert_id, value in db.alert_intents(conn, map(self.alert_id, members)):
+        wanted = sorted(map(self.alert_id, members))  # in id order: neighbouring pages
+        for alert_id, value in db.alert_intents(conn, wanted):
             i = self.index(alert_id)
             if i is not None:
                 intent[i] = self.intent_codes[value]

@@ -431,15 +431,29 @@ def create_incidents(conn: sqlite3.Connection, count: int, now: str) -> list[int
     return ids
 
 
-def set_members(conn: sqlite3.Connection, rows: Iterable[tuple[int, int, str, str]]) -> None:
-    """(alert, incident, reason, now): join or move alerts, keeping joined_at when unmoved."""
+def set_members(
+    conn: sqlite3.Connection, rows: Iterable[tuple[int, int, str, str]], known: Iterable[int] = ()
+) -> None:
+    """(alert, incident, reason, now): join or move alerts, keeping joined_at when unmoved.
+
+    `known` lists alerts that may already be in an incident; the others are plain inserts.
+    """
+    known = set(known)
+    fresh, moved = [], []
+    for row in rows:
+        (moved if row[0] in known else fresh).append(row)
+    conn.executemany(
+        "INSERT INTO incident_alerts (alert_id, incident_id, reason, joined_at)"
+        " VALUES (?, ?, ?, ?)",
+        fresh,
+    )
     conn.executemany(
         "INSERT INTO incident_alerts (alert_id, incident_id, reason, joined_at)"
         " VALUES (?, ?, ?, ?) ON CONFLICT (alert_id) DO UPDATE SET"
         " joined_at = CASE WHEN incident_alerts.incident_id = excluded.incident_id"
         " THEN incident_alerts.joined_at ELSE excluded.joined_at END,"
         " incident_id = excluded.incident_id, reason = excluded.reason",
-        rows,
+        moved,
     )
 
 
@@ -715,7 +729,7 @@ def merge(
         members = incident_alert_ids(conn, [target, *others])
         moved = incident_alert_ids(conn, others)
         _pin(conn, members, target, actor)
-        set_members(conn, ((a, target, f"Merged in by {actor}", now) for a in moved))
+        set_members(conn, [(a, target, f"Merged in by {actor}", now) for a in moved], moved)
         conn.executemany(
             "UPDATE comments SET target_id = ? WHERE target_type = 'incident' AND target_id = ?",
             ((target, o) for o in others),
@@ -763,7 +777,7 @@ def split(
             )
         _pin(conn, members - wanted, incident_id, actor)
         _pin(conn, wanted, new_id, actor)
-        set_members(conn, ((a, new_id, f"Split off by {actor}", now) for a in sorted(wanted)))
+        set_members(conn, [(a, new_id, f"Split off by {actor}", now) for a in wanted], wanted)
         _add_reason(conn, new_id, f"Split from incident {incident_id} by {actor}")
         _add_reason(conn, incident_id, f"Incident {new_id} split off by {actor}")
         refresh_summaries(conn, [incident_id, new_id], {})
@@ -794,7 +808,7 @@ def add_alert(
             raise StoreError(f"alert {alert_id} is already in incident {incident_id}")
         members = incident_alert_ids(conn, [incident_id])
         _pin(conn, [*members, alert_id], incident_id, actor)
-        set_members(conn, [(alert_id, incident_id, f"Added by {actor}", now)])
+        set_members(conn, [(alert_id, incident_id, f"Added by {actor}", now)], [alert_id])
         if before is not None:
             _mark_dirty(conn, incident_alert_ids(conn, [before]))
         refresh_summaries(conn, [i for i in (incident_id, before) if i is not None], {})
