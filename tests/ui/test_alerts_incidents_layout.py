@@ -90,3 +90,16 @@ async def test_command_palette_runs_actions_by_name(store: Store) -> None:
         assert [r.severity.value for r in listing.cached_rows(listing.keys)] == ["High", "High"]
         titles = [c.title for c in pilot.app.get_system_commands(pilot.app.screen)]
         assert titles.count("Quit") == 1 and "Status" in titles
+
+
+async def test_new_alerts_arrive_above_a_cursor_at_the_top(store: Store) -> None:
+    upsert_alerts(store.conn, [make_alert(title=f"Old {i}", minutes=-i) for i in range(80)])
+    async with ThreatdeskApp(store).run_test(size=(100, 30)) as pilot:
+        listing = await loaded(pilot, 80)
+        await pilot.press("j")
+        watched = listing.current_key
+        other = Store(store.path)
+        upsert_alerts(other.conn, [make_alert(title="Brand new", minutes=60)])
+        await until(pilot, lambda: "Brand new" in visible_lines(pilot)[0], timeout=2.5)
+        assert listing.current_key == watched and listing.cursor == 2
+        other.close()
