@@ -1,9 +1,6 @@
 """The `:` command bar language and the filter summary the header shows.
 
 Pure functions over `ListFilter`, so they are tested without a terminal.
-    :sev high,medium   :status active   :since 24h   :until 2026-11-01   :res web-01
-    :type VM_Mimikatz  :product Defender   :incidents on   :sort severity   :clear
-    :inc 42   :alert 1234   :help   :q
 """
 
 from __future__ import annotations
@@ -15,6 +12,12 @@ from datetime import UTC, datetime, timedelta
 from tui.model import Severity, Status
 from tui.model.clock import iso
 from tui.store.alert_list import ListFilter, Sort
+
+# Shown by `?` help.
+USAGE = """\
+  :sev high,medium   :status active|open   :since 24h   :until 2026-11-01   :res web-01
+  :type VM_Mimikatz  :product Defender  :incidents on|off  :sort time|severity  :clear
+  :inc 42 (go to an incident)   :alert 1234 (open an alert)   :help   :q"""
 
 
 class CommandError(ValueError):

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.ui.commands import __doc__ as COMMANDS_DOC
+from tui.ui.commands import USAGE
 
 
 def help_text(rows: list[tuple[str, str, str, bool]]) -> Text:
@@ -26,8 +26,7 @@ def help_text(rows: list[tuple[str, str, str, bool]]) -> Text:
         text.append(f"{description:<34}", style=style)
         text.append(f"{binding_id}{'' if enabled else '  (not now)'}\n", style="dim")
     text.append("\nCommand bar (:)\n", style="bold underline")
-    usage = COMMANDS_DOC.split("\n", 2)[2] if COMMANDS_DOC else ""
-    text.append(usage.rstrip() + "\n")
+    text.append(USAGE + "\n")
     text.append("\nctrl+p opens the command palette: every action by name.\n")
     return text
 
