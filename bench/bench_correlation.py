@@ -123,9 +123,10 @@ def engine_groups(conn) -> dict[str, object]:
 
 def naive_groups(conn) -> dict[str, object]:
     """Merge every pair of alerts that share any entity: the baseline."""
+    from tui.store import correlation_data as cdb
     from tui.store import incidents as db
 
-    top = db.max_alert_id(conn) + 1
+    top = cdb.max_alert_id(conn) + 1
     parent = array("q", range(top))
 
     def find(x: int) -> int:
@@ -135,7 +136,7 @@ def naive_groups(conn) -> dict[str, object]:
         return x
 
     linked = set()
-    for _entity, _count, ids in db.entity_groups(conn):
+    for _entity, _count, ids in cdb.entity_groups(conn):
         root = find(ids[0])
         for other in ids[1:]:
             r = find(other)

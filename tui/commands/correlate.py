@@ -25,7 +25,7 @@ def cmd_correlate(args: argparse.Namespace) -> int:
     from tui.commands.common import config, open_store
     from tui.engine.correlation import correlate_new, rebuild
     from tui.engine.correlation_settings import CorrelationSettings
-    from tui.store.incidents import uncorrelated_ids
+    from tui.store.correlation_data import uncorrelated_ids
 
     if args.readonly:
         print("threatdesk: correlate changes incidents; not with --readonly", file=sys.stderr)

@@ -26,6 +26,7 @@ from tui.engine.correlation_scope import Graph
 from tui.engine.correlation_settings import CorrelationSettings
 from tui.model.alert import PLACEHOLDERS
 from tui.store import Store, StoreError, transaction
+from tui.store import correlation_data as cdb
 from tui.store import incidents as db
 from tui.store.audit import record
 
@@ -127,9 +128,9 @@ def _quiet_types(graph: Graph, stats: dict[str, tuple[int, list]], s) -> set[int
 
 
 def _stop_ids(conn, s: CorrelationSettings) -> set[int]:
-    stopped = db.entities_with_keys(conn, STOP_KEYS | set(s.stop_list))
+    stopped = cdb.entities_with_keys(conn, STOP_KEYS | set(s.stop_list))
     stopped.update(
-        eid for eid, key in db.entity_keys_of_type(conn, "account") if is_local_account(key)
+        eid for eid, key in cdb.entity_keys_of_type(conn, "account") if is_local_account(key)
     )
     return stopped
 
@@ -144,8 +145,8 @@ def rebuild(store: Store, settings: CorrelationSettings | None = None) -> Correl
     conn = store.conn
     conn.execute("BEGIN")  # one consistent snapshot for the reads; writers are not blocked
     try:
-        fingerprint = db.overrides_fingerprint(conn)
-        top = db.max_alert_id(conn)
+        fingerprint = cdb.overrides_fingerprint(conn)
+        top = cdb.max_alert_id(conn)
         size = top + 1
         graph = Graph(size, lambda a: a if a < size else None, None)
         graph.load(conn)
@@ -159,14 +160,14 @@ def rebuild(store: Store, settings: CorrelationSettings | None = None) -> Correl
     finally:
         conn.execute("COMMIT")
     with transaction(conn):
-        if db.overrides_fingerprint(conn) != fingerprint:
+        if cdb.overrides_fingerprint(conn) != fingerprint:
             raise StoreError("an analyst changed incidents during the rebuild: run it again")
-        db.reset_stats(conn)
-        db.save_entity_stats(conn, stats)
-        db.save_type_stats(conn, ((t, n, sorted(sites)) for t, (n, sites) in types.items()))
+        cdb.reset_stats(conn)
+        cdb.save_entity_stats(conn, stats)
+        cdb.save_type_stats(conn, ((t, n, sorted(sites)) for t, (n, sites) in types.items()))
         result = apply(conn, graph, linker, components, None, "rebuild")
-        db.mark_all_correlated(conn, top)
-        db.clear_dirty(conn)
+        cdb.mark_all_correlated(conn, top)
+        cdb.clear_dirty(conn)
         result.alerts = size - graph.scope.state.count(EXCLUDED)
         result.seconds = time.perf_counter() - started
         _audit(conn, result)
@@ -192,7 +193,7 @@ def _link_all_entities(conn, graph: Graph, linker: Linker, stop: set[int], s) ->
     """Link by every strong entity; return the specificity stats of entities in 2+ alerts."""
     stats = []
     window, kinds = s.window_seconds, graph.scope.kind
-    for entity_id, count, alert_ids in db.entity_groups(conn, s.max_alerts):
+    for entity_id, count, alert_ids in cdb.entity_groups(conn, s.max_alerts):
         if alert_ids is None:  # too common: weak whatever else is true
             stats.append((entity_id, count, [], True))
             continue
@@ -221,11 +222,11 @@ def correlate_new(
     asked = alert_ids if isinstance(alert_ids, list | array) else list(alert_ids)
     if len(asked) > s.incremental_limit:
         return rebuild(store, s)  # a big import: recomputing everything is faster
-    fresh = db.uncorrelated(conn, asked)
-    if fresh and not db.has_correlated(conn):
+    fresh = cdb.uncorrelated(conn, asked)
+    if fresh and not cdb.has_correlated(conn):
         return rebuild(store, s)
     with transaction(conn):
-        dirty = db.dirty_alerts(conn)
+        dirty = cdb.dirty_alerts(conn)
         if not fresh and not dirty:
             return CorrelationResult("incremental", 0)
         region = _region(conn, fresh, dirty, s)
@@ -235,15 +236,15 @@ def correlate_new(
         graph.load(conn)
         ids = graph.ids
         linker = Linker(graph.scope)
-        types = db.type_stats(conn, graph.type_names[1:])
+        types = cdb.type_stats(conn, graph.type_names[1:])
         linker.quiet = _quiet_types(graph, types, s)
         _link_region_entities(conn, graph, linker, s)
         _link_values(graph, linker)
         _link_types(graph, linker, lambda t: _type_strong(types.get(t, (0, [])), s), s)
         components = linker.components(range(len(ids)))
         result = apply(conn, graph, linker, components, ids, "incremental")
-        db.mark_correlated(conn, fresh)
-        db.clear_dirty(conn)
+        cdb.mark_correlated(conn, fresh)
+        cdb.clear_dirty(conn)
         result.alerts = len(ids)
         result.seconds = time.perf_counter() - started
     return result
@@ -256,12 +257,12 @@ def _region(conn, fresh: list[int], dirty: list[int], s: CorrelationSettings) ->
     batch.load(conn)
     quiet = _update_types(conn, batch, region, s)
     by_entity: dict[int, list[int]] = {}
-    for entity_id, alert_id in db.entity_links(conn, fresh):
+    for entity_id, alert_id in cdb.entity_links(conn, fresh):
         by_entity.setdefault(entity_id, []).append(batch.index(alert_id))
     region |= _entity_neighbours(conn, batch, by_entity, quiet, s)
     for (kind, value), _members in batch.values.items():
         column = "correlation_key" if kind is LinkKind.CORRELATION_KEY else "source_incident_id"
-        region.update(db.alerts_with_value(conn, column, value))
+        region.update(cdb.alerts_with_value(conn, column, value))
     return region
 
 
@@ -271,20 +272,20 @@ def _update_types(conn, batch: Graph, region: set[int], s: CorrelationSettings) 
     type_members: dict[str, list[int]] = {}
     for i, code in enumerate(scope.kind):
         type_members.setdefault(batch.type_names[code], []).append(i)
-    before = db.type_stats(conn, type_members)
+    before = cdb.type_stats(conn, type_members)
     after = {}
     for alert_type, members in type_members.items():
         count, sites = before.get(alert_type, (0, []))
         sites = set(sites) | set(map(batch.site_name, batch.site_codes(members)))
         after[alert_type] = (count + len(members), sorted(sites))
-    db.save_type_stats(conn, ((t, n, sites) for t, (n, sites) in after.items()))
+    cdb.save_type_stats(conn, ((t, n, sites) for t, (n, sites) in after.items()))
     for alert_type, members in type_members.items():
         strong, old = _type_strong(after[alert_type], s), before.get(alert_type, (0, []))
         if strong != _type_strong(old, s) or _routine(after[alert_type], s) != _routine(old, s):
-            region.update(db.type_alerts(conn, alert_type))  # every link of the type changes
+            region.update(cdb.type_alerts(conn, alert_type))  # every link of the type changes
         elif strong:
             low, high = _span(scope, members, s.type_window_seconds)
-            region.update(db.type_alerts(conn, alert_type, low, high))
+            region.update(cdb.type_alerts(conn, alert_type, low, high))
     return {batch.type_codes[t] for t, stats in after.items() if _routine(stats, s)}
 
 
@@ -298,9 +299,9 @@ def _entity_neighbours(
 ) -> set[int]:
     """Update the batch's entity statistics; return the alerts near it on strong entities."""
     found: set[int] = set()
-    old = db.entity_stats(conn, by_entity)
-    keys = db.entity_keys(conn, [e for e in by_entity if e not in old or not old[e][2]])
-    unseen = {e: db.entity_alerts(conn, e) for e in by_entity if e not in old}
+    old = cdb.entity_stats(conn, by_entity)
+    keys = cdb.entity_keys(conn, [e for e in by_entity if e not in old or not old[e][2]])
+    unseen = {e: cdb.entity_alerts(conn, e) for e in by_entity if e not in old}
     unseen = {e: alerts for e, alerts in unseen.items() if len(alerts) > 1}
     known = Graph.of_ids({a for alerts in unseen.values() for a in alerts})
     known.load(conn)
@@ -325,22 +326,22 @@ def _entity_neighbours(
         if count >= 2:
             rows.append((entity_id, count, sorted(sites)[: s.max_sites], weak))
         if weak and previous is not None:
-            found.update(db.entity_alerts(conn, entity_id))  # its links are gone
+            found.update(cdb.entity_alerts(conn, entity_id))  # its links are gone
         elif not weak and (linking := [i for i in members if batch.scope.kind[i] not in quiet]):
             low, high = _span(batch.scope, linking, s.window_seconds)
-            near = db.entity_alerts_between(conn, entity_id, low, high)
+            near = cdb.entity_alerts_between(conn, entity_id, low, high)
             if len({alert_type for _a, alert_type in near}) > 1:
                 found.update(a for a, _t in near)  # else one detection repeating: no link
-    db.save_entity_stats(conn, rows)
+    cdb.save_entity_stats(conn, rows)
     return found
 
 
 def _link_region_entities(conn, graph: Graph, linker: Linker, s: CorrelationSettings) -> None:
     groups: dict[int, list[int]] = {}
-    for entity_id, alert_id in db.entity_links(conn, graph.ids):
+    for entity_id, alert_id in cdb.entity_links(conn, graph.ids):
         groups.setdefault(entity_id, []).append(graph.index(alert_id))
     shared = [e for e, members in groups.items() if len(members) > 1]
-    stats = db.entity_stats(conn, shared)
+    stats = cdb.entity_stats(conn, shared)
     for entity_id in shared:
         known = stats.get(entity_id)
         if known is not None and not known[2]:

@@ -11,6 +11,7 @@ from tui.engine.correlation_links import Component, Linker, LinkKind
 from tui.engine.correlation_scope import Graph
 from tui.model import display
 from tui.model.clock import utcnow
+from tui.store import correlation_data as cdb
 from tui.store import incidents as db
 from tui.store.incident_summary import IncidentFacts
 
@@ -108,7 +109,7 @@ def _facts(conn, graph: Graph, incidents: dict[int, list[int]]) -> list[Incident
     kinds = {graph.type_names[scope.kind[i]] for members in incidents.values() for i in members}
     titles = db.type_display_names(conn, kinds)
     hosts = {c for members in incidents.values() for c in graph.site_codes(members) if c > 0}
-    host_names = {eid: shown for eid, (_t, _k, shown) in db.entity_keys(conn, hosts).items()}
+    host_names = {eid: shown for eid, (_t, _k, shown) in cdb.entity_keys(conn, hosts).items()}
     out = []
     for incident_id, members in incidents.items():
         times = [scope.time[i] for i in members]
@@ -119,8 +120,8 @@ def _facts(conn, graph: Graph, incidents: dict[int, list[int]]) -> list[Incident
             IncidentFacts(
                 incident_id=incident_id,
                 count=len(members),
-                first=db.iso_at(min(times)),
-                last=db.iso_at(max(times)),
+                first=cdb.iso_at(min(times)),
+                last=cdb.iso_at(max(times)),
                 severity_rank=max(scope.rank[i] for i in members),
                 intents=sorted(
                     {
@@ -154,7 +155,7 @@ def _entity_labels(conn, linker: Linker, components: list[Component]) -> dict[in
                 wanted.add(int(ref))  # type: ignore[arg-type]
     return {
         eid: f"{kind.replace('-', ' ')} {display(_short(kind, shown), 120)}"
-        for eid, (kind, _key, shown) in db.entity_keys(conn, wanted).items()
+        for eid, (kind, _key, shown) in cdb.entity_keys(conn, wanted).items()
     }
 
 

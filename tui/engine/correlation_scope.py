@@ -6,7 +6,7 @@ from array import array
 from collections.abc import Callable, Iterable
 
 from tui.engine.correlation_links import EXCLUDED, FREE, PINNED, LinkKind, Scope
-from tui.store import incidents as db
+from tui.store import correlation_data as cdb
 
 _BATCH = 50_000
 _VALUE_KINDS = {
@@ -65,14 +65,14 @@ class Graph:
         if self.ids is None:
             self._load_all(conn)
         else:
-            for rows in _batches(db.alert_facts(conn, self.ids), _BATCH):
+            for rows in _batches(cdb.alert_facts(conn, self.ids), _BATCH):
                 self._load_rows(rows)
             self.intents_loaded = True
-        for alert_id, column, value in db.alert_values(conn, self.ids):
+        for alert_id, column, value in cdb.alert_values(conn, self.ids):
             i = self.index(alert_id)
             if i is not None:
                 self.values.setdefault((_VALUE_KINDS[column], value), []).append(i)
-        pinned, removed = db.overrides(conn)
+        pinned, removed = cdb.overrides(conn)
         scope = self.scope
         for alert_id in removed:
             i = self.index(alert_id)
@@ -90,20 +90,20 @@ class Graph:
         scope = self.scope
         time, rank, state, kind, site = scope.time, scope.rank, scope.state, scope.kind, scope.site
         size = len(scope)
-        for i, epoch, severity in db.alert_times(conn):
+        for i, epoch, severity in cdb.alert_times(conn):
             if i < size:
                 time[i], rank[i], state[i] = epoch, severity, FREE
-        for name, ids in db.alert_groups(conn, "alert_type"):
+        for name, ids in cdb.alert_groups(conn, "alert_type"):
             code = self.type_codes[name]
             for i in ids:
                 if i < size:
                     kind[i] = code
-        for name, ids in db.alert_groups(conn, "resource_id"):
+        for name, ids in cdb.alert_groups(conn, "resource_id"):
             code = -self.resource_codes[name]
             for i in ids:
                 if i < size:
                     site[i] = code
-        for i, compromised, host in db.alerts_without_resource(conn):
+        for i, compromised, host in cdb.alerts_without_resource(conn):
             if i < size:
                 site[i] = -self.resource_codes[compromised] or (host or 0)
 
@@ -113,12 +113,12 @@ class Graph:
             return
         intent = self.scope.intent
         wanted = sorted(map(self.alert_id, members))  # in id order: neighbouring pages
-        for alert_id, value in db.alert_intents(conn, wanted):
+        for alert_id, value in cdb.alert_intents(conn, wanted):
             i = self.index(alert_id)
             if i is not None:
                 intent[i] = self.intent_codes[value]
 
-    def _load_rows(self, rows: list[db.Fact]) -> None:
+    def _load_rows(self, rows: list[cdb.Fact]) -> None:
         scope = self.scope
         ids, epochs, types, resources, hosts, ranks, intents = zip(*rows, strict=True)
         kinds = array("q", map(self.type_codes.__getitem__, types))

@@ -1,39 +1,24 @@
-"""Incidents in the store: what correlation reads and writes, and the analyst's membership edits.
+"""Incidents in the store: membership, summaries, reads for the UI, and analyst edits.
 
-Correlation reads alert facts as plain tuples (the engine packs them into arrays) and writes
-membership in short transactions. Analyst edits (merge, split, add, remove) record an
-`incident_overrides` row and an audit row in the same transaction, check `incidents.version`,
-and mark the alerts around them dirty so the next correlation run settles the rest.
+Correlation writes membership in short transactions. Analyst edits (merge, split, add,
+remove) record an `incident_overrides` row and an audit row in the same transaction, check
+`incidents.version`, and mark the alerts around them dirty so the next correlation run
+settles the rest.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from array import array
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from tui.model.clock import iso, utcnow
+from tui.model.clock import utcnow
 from tui.store.audit import record
+from tui.store.correlation_data import chunked, mark_dirty, marks
 from tui.store.db import ConflictError, StoreError, transaction
 from tui.store.incident_summary import IncidentFacts, summarize
-
-_CHUNK = 900
-_EPOCH = "CAST(round((julianday(start_time_utc) - 2440587.5) * 86400) AS INTEGER)"
-_RESOURCE = "CASE WHEN resource_id != '' THEN resource_id ELSE lower(compromised_entity) END"
-# An alert with neither resource id nor compromised entity is about its (first) host.
-_HOST = (
-    "CASE WHEN resource_id = '' AND compromised_entity = '' THEN (SELECT min(x.entity_id)"
-    " FROM alert_entities x JOIN entities e ON e.id = x.entity_id WHERE x.alert_id = alerts.id"
-    " AND e.type = 'host') END"
-)
-_FACTS = (
-    f"SELECT id, unixepoch(start_time_utc), alert_type, {_RESOURCE}, {_HOST}, severity_rank,"
-    " intent FROM alerts"
-)
 
 # Where an alert happened, for titles: the compromised entity, resource, or first named host.
 _PLACE = (
@@ -41,333 +26,6 @@ _PLACE = (
     " FROM alert_entities x JOIN entities e ON e.id = x.entity_id WHERE x.alert_id = a.id"
     " AND e.type = 'host' ORDER BY e.id LIMIT 1), '')"
 )
-# id, epoch seconds, type, resource, host entity id (when no resource), severity rank, intent
-Fact = tuple[int, int, str, str, int | None, int, str]
-
-
-def _chunks(items: Iterable[int], size: int = _CHUNK) -> Iterator[list[int]]:
-    batch: list[int] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _marks(items: list) -> str:
-    return ",".join("?" * len(items))
-
-
-def iso_at(epoch_seconds: int) -> str:
-    return iso(datetime.fromtimestamp(epoch_seconds, UTC))
-
-
-# --- reading alert facts -------------------------------------------------------------------
-
-
-def max_alert_id(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT coalesce(max(id), 0) FROM alerts").fetchone()[0]
-
-
-def alert_facts(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> Iterator[Fact]:
-    """The facts correlation needs about each alert (see `Fact`), in id order."""
-    if ids is None:
-        yield from conn.execute(f"{_FACTS} ORDER BY id")
-        return
-    for chunk in _chunks(ids):
-        yield from conn.execute(f"{_FACTS} WHERE id IN ({_marks(chunk)})", chunk)
-
-
-def alert_times(conn: sqlite3.Connection) -> Iterator[tuple[int, int, int]]:
-    """(id, epoch seconds, severity rank) of every alert, from a narrow covering index."""
-    yield from conn.execute(
-        "SELECT id, unixepoch(start_time_utc), severity_rank FROM alerts"
-        " INDEXED BY alerts_severity_time"
-    )
-
-
-def alert_groups(conn: sqlite3.Connection, column: str) -> Iterator[tuple[str, list[int]]]:
-    """(value, alert ids) for every alert type or non-empty resource id (index scans)."""
-    if column not in ("alert_type", "resource_id"):
-        raise ValueError(column)
-    rows = conn.execute(
-        f"SELECT {column}, group_concat(id) FROM alerts WHERE {column} != '' GROUP BY {column}"
-    )
-    for value, joined in rows:
-        yield value, list(map(int, joined.split(",")))
-
-
-def alerts_without_resource(conn: sqlite3.Connection) -> Iterator[tuple[int, str, int | None]]:
-    """(id, compromised entity, first host entity id) of alerts with no Azure resource id."""
-    yield from conn.execute(
-        f"SELECT id, lower(compromised_entity), {_HOST} FROM alerts WHERE resource_id = ''"
-    )
-
-
-def alert_intents(conn: sqlite3.Connection, ids: Iterable[int]) -> Iterator[tuple[int, str]]:
-    for chunk in _chunks(ids):
-        yield from conn.execute(
-            f"SELECT id, intent FROM alerts WHERE id IN ({_marks(chunk)})", chunk
-        )
-
-
-def alert_values(
-    conn: sqlite3.Connection, ids: Iterable[int] | None = None
-) -> Iterator[tuple[int, str, str]]:
-    """(alert id, column, value) of non-empty correlation keys and source incident ids."""
-    for column in ("correlation_key", "source_incident_id"):
-        sql = f"SELECT id, '{column}', {column} FROM alerts WHERE {column} != ''"
-        if ids is None:
-            yield from conn.execute(sql)
-            continue
-        for chunk in _chunks(ids):
-            yield from conn.execute(f"{sql} AND id IN ({_marks(chunk)})", chunk)
-
-
-def entity_groups(
-    conn: sqlite3.Connection, list_below: int | None = None
-) -> Iterator[tuple[int, int, list[int] | None]]:
-    """(entity id, alerts, alert ids) of every entity in two or more alerts.
-
-    SQLite groups the index in C; ids are listed only for entities in fewer than `list_below`
-    alerts (the others are too common to link anything), or for all when it is None.
-    """
-    limit = list_below if list_below is not None else 1 << 62
-    rows = conn.execute(
-        "SELECT entity_id, count(*) AS n, CASE WHEN count(*) < ? THEN group_concat(alert_id)"
-        " END FROM alert_entities GROUP BY entity_id HAVING n >= 2",
-        (limit,),
-    )
-    for entity_id, count, joined in rows:
-        yield entity_id, count, None if joined is None else list(map(int, joined.split(",")))
-
-
-def entity_links(conn: sqlite3.Connection, ids: Iterable[int]) -> list[tuple[int, int]]:
-    """(entity id, alert id) of the given alerts."""
-    out: list[tuple[int, int]] = []
-    for chunk in _chunks(ids):
-        out.extend(
-            conn.execute(
-                "SELECT entity_id, alert_id FROM alert_entities"
-                f" WHERE alert_id IN ({_marks(chunk)})",
-                chunk,
-            )
-        )
-    return out
-
-
-def alerts_with_value(conn: sqlite3.Connection, column: str, value: str) -> list[int]:
-    if column not in ("correlation_key", "source_incident_id"):
-        raise ValueError(column)
-    # `!= ''` lets SQLite use the partial index on the column.
-    sql = f"SELECT id FROM alerts WHERE {column} = ? AND {column} != ''"
-    return [r[0] for r in conn.execute(sql, (value,))]
-
-
-def entity_alerts(conn: sqlite3.Connection, entity_id: int) -> list[int]:
-    """Every alert naming an entity."""
-    return [
-        r[0]
-        for r in conn.execute(
-            "SELECT alert_id FROM alert_entities WHERE entity_id = ?", (entity_id,)
-        )
-    ]
-
-
-def entity_alerts_between(
-    conn: sqlite3.Connection, entity_id: int, low: int, high: int
-) -> list[tuple[int, str]]:
-    """(alert id, alert type) of the alerts naming an entity that start in [low, high] (epoch)."""
-    return conn.execute(
-        "SELECT a.id, a.alert_type FROM alert_entities ae JOIN alerts a ON a.id = ae.alert_id"
-        " WHERE ae.entity_id = ? AND a.start_time_utc BETWEEN ? AND ?",
-        (entity_id, iso_at(low), iso_at(high)),
-    ).fetchall()
-
-
-def type_alerts(
-    conn: sqlite3.Connection, alert_type: str, low: int | None = None, high: int | None = None
-) -> list[int]:
-    if low is None or high is None:
-        sql, args = "SELECT id FROM alerts WHERE alert_type = ?", (alert_type,)
-    else:
-        sql = "SELECT id FROM alerts WHERE alert_type = ? AND start_time_utc BETWEEN ? AND ?"
-        args = (alert_type, iso_at(low), iso_at(high))
-    return [r[0] for r in conn.execute(sql, args)]
-
-
-def entity_keys(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, tuple[str, str, str]]:
-    """entity id -> (type, key, display)."""
-    out = {}
-    for chunk in _chunks(ids):
-        for eid, kind, key, display in conn.execute(
-            f"SELECT id, type, key, display FROM entities WHERE id IN ({_marks(chunk)})", chunk
-        ):
-            out[eid] = (kind, key, display)
-    return out
-
-
-def entities_with_keys(conn: sqlite3.Connection, keys: Iterable[str]) -> set[int]:
-    """Ids of entities of any type whose normalized key is one of `keys` (the stop-list)."""
-    keys = list(keys)
-    found: set[int] = set()
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        found.update(
-            r[0]
-            for r in conn.execute(f"SELECT id FROM entities WHERE key IN ({_marks(chunk)})", chunk)
-        )
-    return found
-
-
-def entity_keys_of_type(conn: sqlite3.Connection, kind: str) -> Iterator[tuple[int, str]]:
-    """(id, key) of every entity of one type."""
-    yield from conn.execute("SELECT id, key FROM entities WHERE type = ?", (kind,))
-
-
-# --- specificity statistics ----------------------------------------------------------------
-
-
-def entity_stats(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, tuple[int, list, bool]]:
-    """entity id -> (alerts, sites, weak) for entities seen in two or more alerts."""
-    out = {}
-    for chunk in _chunks(ids):
-        for eid, alerts, sites, weak in conn.execute(
-            "SELECT entity_id, alerts, sites, weak FROM correlation_entity_stats"
-            f" WHERE entity_id IN ({_marks(chunk)})",
-            chunk,
-        ):
-            out[eid] = (alerts, orjson.loads(sites), bool(weak))
-    return out
-
-
-def save_entity_stats(
-    conn: sqlite3.Connection, rows: Iterable[tuple[int, int, list, bool]]
-) -> None:
-    conn.executemany(
-        "INSERT OR REPLACE INTO correlation_entity_stats (entity_id, alerts, sites, weak)"
-        " VALUES (?, ?, ?, ?)",
-        ((eid, n, orjson.dumps(sites).decode(), int(weak)) for eid, n, sites, weak in rows),
-    )
-
-
-def type_stats(conn: sqlite3.Connection, types: Iterable[str]) -> dict[str, tuple[int, list]]:
-    """alert type -> (alerts, distinct sites up to the configured limit)."""
-    types = list(types)
-    out = {}
-    for start in range(0, len(types), _CHUNK):
-        chunk = types[start : start + _CHUNK]
-        for alert_type, alerts, sites in conn.execute(
-            "SELECT alert_type, alerts, sites FROM correlation_type_stats"
-            f" WHERE alert_type IN ({_marks(chunk)})",
-            chunk,
-        ):
-            out[alert_type] = (alerts, orjson.loads(sites))
-    return out
-
-
-def save_type_stats(conn: sqlite3.Connection, rows: Iterable[tuple[str, int, list]]) -> None:
-    conn.executemany(
-        "INSERT OR REPLACE INTO correlation_type_stats (alert_type, alerts, sites)"
-        " VALUES (?, ?, ?)",
-        ((t, n, orjson.dumps(sites).decode()) for t, n, sites in rows),
-    )
-
-
-def reset_stats(conn: sqlite3.Connection) -> None:
-    conn.execute("DELETE FROM correlation_entity_stats")
-    conn.execute("DELETE FROM correlation_type_stats")
-
-
-# --- correlation bookkeeping ---------------------------------------------------------------
-
-
-def _correlated_upto(conn: sqlite3.Connection) -> int:
-    """Every alert up to this id was correlated by the last rebuild."""
-    row = conn.execute("SELECT value FROM correlation_meta WHERE name = 'correlated_upto'")
-    found = row.fetchone()
-    return found[0] if found else 0
-
-
-def has_correlated(conn: sqlite3.Connection) -> bool:
-    return bool(
-        _correlated_upto(conn) or conn.execute("SELECT 1 FROM correlated_alerts LIMIT 1").fetchone()
-    )
-
-
-def uncorrelated(conn: sqlite3.Connection, ids: Iterable[int]) -> list[int]:
-    """The given alert ids that exist and have not been correlated yet, in order."""
-    upto = _correlated_upto(conn)
-    out = []
-    for chunk in _chunks(sorted({i for i in ids if i > upto})):
-        out.extend(
-            r[0]
-            for r in conn.execute(
-                f"SELECT a.id FROM alerts a WHERE a.id IN ({_marks(chunk)}) AND NOT EXISTS"
-                " (SELECT 1 FROM correlated_alerts c WHERE c.alert_id = a.id)",
-                chunk,
-            )
-        )
-    return out
-
-
-def uncorrelated_ids(conn: sqlite3.Connection) -> array:
-    """Ids of every alert not correlated yet (a compact array: there may be millions)."""
-    rows = conn.execute(
-        "SELECT id FROM alerts WHERE id > ? AND id NOT IN (SELECT alert_id FROM correlated_alerts)",
-        (_correlated_upto(conn),),
-    )
-    return array("q", (r[0] for r in rows))
-
-
-def mark_correlated(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
-    conn.executemany(
-        "INSERT OR IGNORE INTO correlated_alerts (alert_id) VALUES (?)", ((i,) for i in ids)
-    )
-
-
-def mark_all_correlated(conn: sqlite3.Connection, up_to: int) -> None:
-    conn.execute(
-        "INSERT OR REPLACE INTO correlation_meta (name, value) VALUES ('correlated_upto', ?)",
-        (up_to,),
-    )
-    conn.execute("DELETE FROM correlated_alerts WHERE alert_id <= ?", (up_to,))
-
-
-def dirty_alerts(conn: sqlite3.Connection) -> list[int]:
-    return [r[0] for r in conn.execute("SELECT alert_id FROM correlation_dirty")]
-
-
-def clear_dirty(conn: sqlite3.Connection) -> None:
-    conn.execute("DELETE FROM correlation_dirty")
-
-
-def _mark_dirty(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
-    conn.executemany(
-        "INSERT OR IGNORE INTO correlation_dirty (alert_id) VALUES (?)", ((i,) for i in ids)
-    )
-
-
-def overrides(conn: sqlite3.Connection) -> tuple[dict[int, tuple[int, str]], set[int]]:
-    """Analyst decisions: {alert: (incident, actor)} pinned, and the set of removed alerts."""
-    pinned, removed = {}, set()
-    for alert_id, incident_id, kind, actor in conn.execute(
-        "SELECT alert_id, incident_id, kind, actor FROM incident_overrides"
-    ):
-        if kind == "removed":
-            removed.add(alert_id)
-        elif incident_id is not None:
-            pinned[alert_id] = (incident_id, actor)
-    return pinned, removed
-
-
-def overrides_fingerprint(conn: sqlite3.Connection) -> tuple:
-    """Changes whenever an analyst edits membership; a rebuild checks it before writing."""
-    return conn.execute(
-        "SELECT count(*), max(at), total(alert_id), total(incident_id) FROM incident_overrides"
-    ).fetchone()
 
 
 # --- membership ----------------------------------------------------------------------------
@@ -381,19 +39,19 @@ def memberships(
     if ids is None:
         return {a: (i, r) for a, i, r in conn.execute(sql)}
     out = {}
-    for chunk in _chunks(ids):
-        for a, i, r in conn.execute(f"{sql} WHERE alert_id IN ({_marks(chunk)})", chunk):
+    for chunk in chunked(ids):
+        for a, i, r in conn.execute(f"{sql} WHERE alert_id IN ({marks(chunk)})", chunk):
             out[a] = (i, r)
     return out
 
 
 def incident_alert_ids(conn: sqlite3.Connection, incident_ids: Iterable[int]) -> list[int]:
     out = []
-    for chunk in _chunks(incident_ids):
+    for chunk in chunked(incident_ids):
         out.extend(
             r[0]
             for r in conn.execute(
-                f"SELECT alert_id FROM incident_alerts WHERE incident_id IN ({_marks(chunk)})",
+                f"SELECT alert_id FROM incident_alerts WHERE incident_id IN ({marks(chunk)})",
                 chunk,
             )
         )
@@ -402,10 +60,10 @@ def incident_alert_ids(conn: sqlite3.Connection, incident_ids: Iterable[int]) ->
 
 def existing_incidents(conn: sqlite3.Connection, ids: Iterable[int]) -> set[int]:
     out: set[int] = set()
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids):
         out.update(
             r[0]
-            for r in conn.execute(f"SELECT id FROM incidents WHERE id IN ({_marks(chunk)})", chunk)
+            for r in conn.execute(f"SELECT id FROM incidents WHERE id IN ({marks(chunk)})", chunk)
         )
     return out
 
@@ -522,13 +180,13 @@ def type_display_names(conn: sqlite3.Connection, types: Iterable[str]) -> dict[s
 
 
 def _incident_facts(conn: sqlite3.Connection, ids: list[int]) -> Iterator[IncidentFacts]:
-    for chunk in _chunks(ids):
-        marks = _marks(chunk)
+    for chunk in chunked(ids):
+        holes = marks(chunk)
         places: dict[int, list[tuple[str, int]]] = {}
         for iid, place, n in conn.execute(
             f"SELECT ia.incident_id, {_PLACE} AS place, count(*)"
             " FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id"
-            f" WHERE ia.incident_id IN ({marks}) GROUP BY ia.incident_id, place",
+            f" WHERE ia.incident_id IN ({holes}) GROUP BY ia.incident_id, place",
             chunk,
         ):
             places.setdefault(iid, []).append((place, n))
@@ -538,7 +196,7 @@ def _incident_facts(conn: sqlite3.Connection, ids: list[int]) -> Iterator[Incide
             " group_concat(DISTINCT a.intent), group_concat(DISTINCT a.resource_id),"
             " count(DISTINCT a.alert_display_name), min(a.alert_display_name)"
             " FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id"
-            f" WHERE ia.incident_id IN ({marks}) GROUP BY ia.incident_id",
+            f" WHERE ia.incident_id IN ({holes}) GROUP BY ia.incident_id",
             chunk,
         ):
             iid, count, first, last, rank, intents, resources, kinds, name = row
@@ -810,7 +468,7 @@ def add_alert(
         _pin(conn, [*members, alert_id], incident_id, actor)
         set_members(conn, [(alert_id, incident_id, f"Added by {actor}", now)], [alert_id])
         if before is not None:
-            _mark_dirty(conn, incident_alert_ids(conn, [before]))
+            mark_dirty(conn, incident_alert_ids(conn, [before]))
         refresh_summaries(conn, [i for i in (incident_id, before) if i is not None], {})
         new_version = _bump(conn, incident_id, now)
         record(
@@ -843,7 +501,7 @@ def remove_alert(
             (alert_id, incident_id, actor, now),
         )
         drop_members(conn, [alert_id])
-        _mark_dirty(conn, incident_alert_ids(conn, [incident_id]))
+        mark_dirty(conn, incident_alert_ids(conn, [incident_id]))
         refresh_summaries(conn, [incident_id], {})
         new_version = _bump(conn, incident_id, now)
         record(
