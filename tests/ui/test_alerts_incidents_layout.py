@@ -103,3 +103,18 @@ async def test_new_alerts_arrive_above_a_cursor_at_the_top(store: Store) -> None
         await until(pilot, lambda: "Brand new" in visible_lines(pilot)[0], timeout=2.5)
         assert listing.current_key == watched and listing.cursor == 2
         other.close()
+
+
+async def test_command_bar_goes_to_an_incident(store: Store) -> None:
+    inc = _seed_with_incident(store)
+    upsert_alerts(store.conn, [make_alert(title=f"Newer {i}", minutes=30 + i) for i in range(40)])
+    app = ThreatdeskApp(store)
+    app.extensions.pop("open_incident", None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        listing = await loaded(pilot, 43)
+        await pilot.press("colon", *f"inc {inc}", "enter")
+        await loaded(pilot, 46)  # expanded in place
+        assert listing.current_key == -inc and -inc in listing.expanded
+        await pilot.press("colon", *"inc 999", "enter")
+        await pilot.pause(0.1)
+        assert listing.current_key == -inc  # an unknown incident moves nothing
