@@ -1,0 +1,28 @@
+"""The wheel must carry every subpackage and the shipped data, or an installed threatdesk breaks."""
+
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def test_every_subpackage_is_listed() -> None:
+    listed = set(_pyproject()["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(p.parent.relative_to(ROOT).parts)
+        for p in (ROOT / "tui").rglob("*.py")
+        if "__pycache__" not in p.parts
+    }
+    assert found - listed == set(), "add these packages to pyproject.toml"
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    lines = (ROOT / "README.md").read_text().splitlines()
+    assert lines[0].startswith("```")
+    assert lines[1].startswith("pip install . && threatdesk demo")
+    assert lines[2].startswith("pip install '.[test]' && ")
+    assert lines[3] == "```"
