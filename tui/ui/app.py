@@ -15,7 +15,6 @@ from tui.store import Store
 from tui.ui.alerts_screen import AlertsScreen
 from tui.ui.detail_screen import AlertDetailScreen
 from tui.ui.help_screen import HelpScreen
-from tui.ui.incident_screen import IncidentScreen
 from tui.ui.keys import ALL_KEYS, APP_KEYS, KeymapError, bindings, keymap_from_config
 from tui.ui.messages import DataChanged
 from tui.ui.wiring import EXTENSIONS
@@ -95,6 +94,8 @@ class ThreatdeskApp(App):
         self.push_screen(AlertDetailScreen(alert_id))
 
     def open_incident(self, incident_id: int) -> None:
+        from tui.ui.incident_screen import IncidentScreen  # with intel: imported on first use
+
         self.push_screen(IncidentScreen(incident_id))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
