@@ -117,3 +117,27 @@ def keymap_from_config(section: Mapping[str, object]) -> dict[str, str]:
             )
         keymap[binding_id] = keys
     return keymap
+
+
+SCREENS = (
+    ("Everywhere", APP_KEYS),
+    ("Alerts list", LIST_KEYS),
+    ("Triage (list, alert details, incident)", TRIAGE_KEYS),
+    ("Alert details", DETAIL_KEYS),
+    ("Incident", INCIDENT_KEYS),
+)
+
+
+_KEY_NAMES = {"question_mark": "?", "slash": "/", "colon": ":", "escape": "esc"}
+
+
+def markdown_keymap() -> str:
+    """The keyboard map for the README, generated from the registry so it never drifts."""
+    lines = []
+    for title, keys in SCREENS:
+        lines += [f"**{title}**", "", "| keys | action | binding id |", "|---|---|---|"]
+        for k in keys:
+            shown = ", ".join(f"`{_KEY_NAMES.get(key, key)}`" for key in k.keys.split(","))
+            lines.append(f"| {shown} | {k.description} | `{k.id}` |")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
