@@ -95,6 +95,7 @@ def test_an_overlong_jsonl_line_is_refused_without_buffering_it(monkeypatch) -> 
         (b'{"a": 1}\n{"b": 2}\n', "jsonl"),
         (b'{"value": [{"a": 1}, {"b": 2}]}', "json"),  # a minified list response
         (b'{"@odata.context": "x", "value": [', "json"),
+        (b'{"@odata.type": "#microsoft.graph.security.alert", "id": "a"}\n{"@odata.type"', "jsonl"),
         (b'{"a": 1', "jsonl"),  # one broken line: quarantined, not refused
         (b"TimeGenerated,SystemAlertId,AlertName\n", "csv"),
     ],

@@ -30,8 +30,9 @@ _ELEMENT_END = re.compile(rb"[,\]]")
 _SPACE = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
 # The first key of a list response (REST, Graph, Log Analytics, spec example) on one line.
+# `@odata.type` is excluded: it is the first key of a Graph alert itself (JSON Lines exports).
 _ENVELOPE = re.compile(
-    rb'\{\s*"(?:value|rows|responses|parameters|_note|nextLink|@odata\.[a-zA-Z]+)"\s*:'
+    rb'\{\s*"(?:value|rows|responses|parameters|_note|nextLink|@odata\.(?!type")[a-zA-Z]+)"\s*:'
 )
 
 
