@@ -35,6 +35,9 @@ def test_times_become_fixed_width_utc(value: object, expected: str) -> None:
         ("2024-13-45T00:00:00Z", "not a valid date and time"),
         (True, "must be a time, got boolean"),
         (10**20, "out of range"),
+        ("9999-12-31T23:59:59.9999999Z", "outside 1970-2099"),
+        ("0001-01-01T00:00:00Z", "outside 1970-2099"),
+        (-62_135_596_800_000, "outside 1970-2099"),  # year 1 in epoch milliseconds
     ],
 )
 def test_bad_times_are_refused(value: object, reason: str) -> None:

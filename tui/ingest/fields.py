@@ -23,6 +23,10 @@ _TIME = re.compile(
 _PORTAL_TIME = re.compile(r"\d{1,2}/\d{1,2}/\d{4}, \d{1,2}:\d{2}:\d{2}(?:\.\d{1,6})? [AP]M")
 _UTC_SUFFIXES = frozenset({None, "Z", "z", "+00:00", "+0000", "-00:00"})
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Alert times outside this range are bogus: year 9999 would pin an alert to the top of the
+# newest-first list, and SQLite's date functions return NULL for some (9999-12-31T23:59:59.9999
+# rounds past year 9999; strftime writes year 1 as '1', not '0001'), which broke correlation.
+_EARLIEST, _LATEST = "1970-01-01", "2100-01-01"
 # Ids are keys, file names in exports and URL path parts elsewhere: no control characters,
 # no whitespace, no path traversal.
 _ID_CHARS = re.compile(r"[^\s\x00-\x1f\x7f-\x9f]+")
@@ -96,7 +100,14 @@ def flag(record: dict, key: str) -> bool:
 
 def iso_time(value: object, key: str) -> str:
     """Normalize an ISO 8601 time (any offset, up to 9 fractional digits) or epoch
-    milliseconds to the store's fixed-width UTC form."""
+    milliseconds to the store's fixed-width UTC form, within 1970-2099."""
+    stamp = _iso_time(value, key)
+    if not _EARLIEST <= stamp < _LATEST:
+        raise RecordError(f"{key} {str(value)[:64]!r} is outside 1970-2099")
+    return stamp
+
+
+def _iso_time(value: object, key: str) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
             when = _EPOCH + timedelta(milliseconds=value)
