@@ -188,7 +188,7 @@ def hostile_record(fmt: str, name: str, value: str) -> dict:
 
 
 def far_times(fmt: str) -> dict[str, str | int]:
-    """Times an attacker may send: year 1 and year 9999 (stored: they are valid times)."""
+    """Times an attacker may send: year 1 and year 9999 (refused: outside 1970-2099)."""
     if fmt == "ocsf":
         return {"far_past": -62_135_596_800_000, "far_future": 253_402_300_799_000}
     if fmt == "sentinel":
@@ -215,7 +215,7 @@ def records(fmt: str, *, as_csv: bool = False) -> tuple[list[dict], list[Case]]:
         _set(fmt, record, TIME_FIELD[fmt], when)
         if fmt == "graph":
             record.pop("firstActivityDateTime", None)
-        add(record, name, None)
+        add(record, name, f"{TIME_FIELD[fmt]} {str(when)[:64]!r} is outside 1970-2099")
 
     record = hostile_record(fmt, "dup", "first")
     add(record, "dup", None, "dup: first")
