@@ -36,6 +36,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"))
     parser.add_argument("--workdir", type=Path, default=Path("bench/out/data"))
     parser.add_argument("--resume", action="store_true", help="keep the steps already measured")
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="measure nothing: rewrite the report from "
+        "the figures file (with --resume and any --merge)",
+    )
     parser.add_argument("--datatable-max", type=int, default=BIG, help="largest DataTable run")
     parser.add_argument("--datatable-timeout", type=float, default=900, help="seconds")
     parser.add_argument(
@@ -92,9 +98,12 @@ class Run:
         return True
 
     def merge(self, other: Path) -> None:
-        sizes = json.loads(other.read_text()).get("sizes", {})
-        self.results.setdefault("sizes", {}).update(sizes)
-        self.results["meta"]["merged"] = [*self.results["meta"].get("merged", []), str(other)]
+        """Take the sizes another run measured (sizes run in parallel), naming that run."""
+        theirs = json.loads(other.read_text())
+        self.results.setdefault("sizes", {}).update(theirs.get("sizes", {}))
+        self.results["errors"].update(theirs.get("errors", {}))
+        merged = [m for m in self.results["meta"].get("merged", []) if m["file"] != str(other)]
+        self.results["meta"]["merged"] = [*merged, {"file": str(other), **theirs["meta"]}]
 
     def save(self) -> None:
         self.results["meta"]["updated"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -142,6 +151,8 @@ def main() -> None:
     for other in args.merge:
         run.merge(other)
     run.save()
+    if args.render_only:
+        return
     run.step(run.results, "intel", "knowledge base and reports", lambda: stages.intel(args.runs))
     for alerts in args.size_list:
         _size(run, args, alerts)

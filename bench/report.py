@@ -221,6 +221,12 @@ def _header(results: dict) -> list[str]:
         f"- Run: started {meta['started']}, {state}",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM; {m['os']}",
         f"- Python {m['python']}, SQLite {m['sqlite']}; load average at the start {m['load']}",
+        *(
+            f"- Sizes {', '.join(f'{n:,}' for n in other['sizes'])} were measured at the same "
+            f"time by `{other['command']}` (started {other['started']}, load average "
+            f"{other['machine']['load']}) and merged from `{other['file']}`"
+            for other in meta.get("merged", [])
+        ),
         "- The machine is shared with other work: absolute times are noisy; ratios measured in "
         "the same run are the steadier figure.",
         "",
