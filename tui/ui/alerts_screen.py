@@ -90,7 +90,6 @@ class AlertsScreen(TriageActions):
         self.query_one("#prompt").display = False
         self.alert_list.focus()
         self.reload(quick=True)
-        self._load_titles()
 
     def on_alert_list_resized(self, event: AlertList.Resized) -> None:
         self.query_one("#columns", Static).update(Text(event.header, style="bold"))
@@ -176,12 +175,16 @@ class AlertsScreen(TriageActions):
         elif self._changed_meanwhile:
             self._changed_meanwhile = False
             self.on_data_changed(DataChanged())
+        elif not self._titles_at:
+            self._load_titles()  # after the first full list: start-up has the CPU first
 
     def _load_rest(self, f: ListFilter, complete: bool) -> None:
         if f != self.filter or self.search_text:
             return  # the analyst moved on; that reload brings its own rest
         if complete:
             self._load_counts(f)
+            if not self._titles_at:
+                self._load_titles()
         else:
             self.reload()
 
