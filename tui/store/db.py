@@ -124,16 +124,23 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except sqlite3.OperationalError as exc:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise _busy(exc) from exc
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
     try:
         conn.execute("COMMIT")
     except sqlite3.OperationalError as exc:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise _busy(exc) from exc
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    # SQLite has already rolled back after some errors (disk full, I/O error): a second
+    # ROLLBACK would fail and hide the real error.
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _busy(exc: sqlite3.OperationalError) -> StoreError:
