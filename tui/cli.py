@@ -6,14 +6,17 @@ Each subcommand group lives in `tui/commands/<group>.py` and exposes `register(s
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from tui import __version__
 from tui.commands import command_modules
+from tui.commands.common import db_path
 from tui.config import ConfigError
 from tui.store import StoreError
+from tui.store.db import damaged
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except (StoreError, ConfigError) as exc:
         print(f"threatdesk: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:  # a damaged page, found when a command reads it
+        print(f"threatdesk: {damaged(db_path(args), exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("threatdesk: interrupted", file=sys.stderr)

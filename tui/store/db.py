@@ -69,6 +69,9 @@ def connect(
             conn.execute("PRAGMA journal_mode = WAL")
         if migrate:
             migrate_schema(conn, path)
+    except sqlite3.OperationalError as exc:  # read-only, busy, full: not the file's fault
+        conn.close()
+        raise StoreError(f"{path}: {_busy(exc)}") from exc
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(f"{path}: not a usable threatdesk database ({exc})") from exc
@@ -151,10 +154,23 @@ def _busy(exc: sqlite3.OperationalError) -> StoreError:
             f"{BUSY_TIMEOUT_MS // 1000} s; retry in a moment"
         )
     if "readonly" in text:
-        return StoreError("the database is read-only here: check the file's permissions")
+        return StoreError(
+            "the database is read-only here: check the permissions of the file and its folder"
+        )
     if "full" in text:
         return StoreError("the disk is full: nothing was written; free space and retry")
     return StoreError(f"database error: {text}")
+
+
+def damaged(path: str | Path, exc: sqlite3.DatabaseError) -> StoreError:
+    """The error for an SQLite failure found mid-command (a corrupt page is only noticed when
+    it is read): it names the file and what to do."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return StoreError(f"{path}: {_busy(exc)}")
+    return StoreError(
+        f"{path}: the database file is damaged ({exc}); restore it from a backup, or salvage"
+        f" what is readable with: sqlite3 {path} .recover"
+    )
 
 
 class Store:
