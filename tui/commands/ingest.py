@@ -82,9 +82,21 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     if summary.rejected:
         print("rejected records: threatdesk quarantine", file=sys.stderr)
-    if summary.new_ids:
-        _process_new_alerts(store, summary.new_ids, args)
+    pending = _unprocessed(store, summary.new_ids)
+    left = len(pending) - len(summary.new_ids)
+    if left:
+        print(f"also finishing {left:,} alerts an interrupted import left")
+    if pending:
+        _process_new_alerts(store, pending, args)
     return 2 if summary.refused else 1 if summary.rejected else 0
+
+
+def _unprocessed(store, new_ids) -> list[int]:
+    """The new alerts, and those an import killed before its engines ran (never correlated):
+    re-running the import finishes them."""
+    from tui.store.correlation_data import uncorrelated_ids
+
+    return sorted(set(new_ids).union(uncorrelated_ids(store.conn)))
 
 
 def _process_new_alerts(store, new_ids, args: argparse.Namespace) -> None:
