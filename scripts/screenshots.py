@@ -1,4 +1,5 @@
-"""Regenerate the SVG screenshots of the alerts list and alert details from the demo data.
+"""Regenerate the SVG screenshots of the alerts list, alert details and an incident from the
+demo data.
 
     python scripts/screenshots.py [--alerts 3000] [--out screenshots]
 
@@ -53,6 +54,21 @@ async def shoot(db: Path, out: Path) -> list[Path]:
         await _until(pilot, lambda: getattr(app.screen, "detail", None) is not None)
         await pilot.pause(0.3)
         saved.append(Path(app.save_screenshot("alert-details.svg", str(out))))
+        if first_incident is not None:
+            saved += await _incident_shots(app, pilot, -first_incident, out)
+    return saved
+
+
+async def _incident_shots(app, pilot, incident_id: int, out: Path) -> list[Path]:
+    """The incident screen: its Alerts tab, then Take action on 'Prevent future attacks'."""
+    app.open_incident(incident_id)
+    await _until(pilot, lambda: getattr(app.screen, "loaded", None) is not None)
+    await pilot.pause(0.3)
+    saved = [Path(app.save_screenshot("incident-alerts.svg", str(out)))]
+    await pilot.press("2", "j")
+    await _until(pilot, lambda: app.screen.prevention is not None)
+    await pilot.pause(0.3)
+    saved.append(Path(app.save_screenshot("incident-take-action.svg", str(out))))
     return saved
 
 

@@ -60,7 +60,7 @@ class Columns:
         self.status = 10
         self.resource = 18 if width >= 90 else 14
         self.owner = 10 if width >= 100 else 0
-        self.mitre = 22 if width >= 120 else 0
+        self.mitre = 22 if width >= 130 else 16 if width >= 104 else 0
         fixed = 1 + 6 + 1 + 2 + self.resource + self.time + self.status + self.owner + self.mitre
         gaps = 4 + (self.owner > 0) + (self.mitre > 0)
         self.title = max(10, width - fixed - gaps)

@@ -47,7 +47,7 @@ class IncidentScreen(TriageActions):
     BINDINGS = bindings(INCIDENT_KEYS + TRIAGE_KEYS)
     DEFAULT_CSS = """
     IncidentScreen #incident-left {
-        width: 42%; min-width: 34; max-width: 72; padding: 0 1; border-right: solid $panel;
+        width: 36%; min-width: 32; max-width: 64; padding: 0 1; border-right: solid $panel;
     }
     IncidentScreen #incident-tabs { width: 1fr; }
     IncidentScreen #action-sections { height: auto; max-height: 6; }
