@@ -68,7 +68,7 @@ def normalize(record: dict, raw: str) -> Alert:
         severity=_severity(record),
         start_time_utc=start,
         end_time_utc=_time(info, "last_seen_time") or start,
-        status=_STATUS.get(record.get("status_id"), Status.ACTIVE),
+        status=_STATUS.get(_code(record, "status_id"), Status.ACTIVE),
         description=f.text(info, "desc", limit=f.MAX_TEXT_CHARS),
         intent=f.intents(tactics),
         time_generated_utc=_time(info, "created_time") or _time(record, "time"),
@@ -93,6 +93,12 @@ def _time(d: dict, key: str) -> str:
     if d.get(key) is not None:
         return f.iso_time(d[key], key)
     return f.time_field(d, f"{key}_dt", required=False)
+
+
+def _code(record: dict, key: str) -> int | None:
+    """An enum id; None when it is not an integer (a list or object would not even hash)."""
+    value = record.get(key)
+    return value if type(value) is int else None
 
 
 def _severity(record: dict) -> Severity:
@@ -156,7 +162,7 @@ def _entities(record: dict) -> list[Entity]:
         if isinstance(evidence, dict):
             host_key = _evidence(evidence, out, host_key)
     for observable in f.array(record, "observables"):
-        if isinstance(observable, dict) and observable.get("type_id") in _OBSERVABLES:
+        if isinstance(observable, dict) and _code(observable, "type_id") in _OBSERVABLES:
             kind = _OBSERVABLES[observable["type_id"]]
             value = _str(observable, "value")
             out.add(
