@@ -114,6 +114,36 @@ class Analyst:
         }
 
 
+def hot_targets(
+    store: Store, rng: random.Random, alerts: int, incidents: int
+) -> dict[str, list[int]]:
+    """A few small incidents, their alerts, and loose alerts: the targets everyone fights over."""
+    conn = store.conn
+    hot_incidents = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM incidents WHERE alert_count BETWEEN 2 AND 8 ORDER BY id LIMIT ?",
+            (incidents,),
+        )
+    ]
+    members = [
+        r[0]
+        for r in conn.execute(
+            "SELECT alert_id FROM incident_alerts WHERE incident_id IN"
+            " (SELECT value FROM json_each(?))",
+            (json.dumps(hot_incidents),),
+        )
+    ]
+    loose = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM alerts WHERE id NOT IN (SELECT alert_id FROM incident_alerts)"
+        )
+    ]
+    hot_alerts = members + rng.sample(loose, max(0, alerts - len(members)))
+    return {"alerts": sorted(hot_alerts), "incidents": hot_incidents}
+
+
 def attempt(do: Attempt, log: TextIO, role: str) -> None:
     started = time.time()
     try:

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.soak import ledger
+from tests.soak.analyst import hot_targets
 from tests.ui.pilot import alert_list, until
 from tui.config import load_config
 from tui.ingest.demo import write_demo
@@ -54,34 +55,6 @@ timeout = 20
 
 def _cli(db: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "tui.cli", "--db", str(db), *args]
-
-
-def _hot_targets(store: Store, rng: random.Random) -> dict[str, list[int]]:
-    """A few small incidents, their alerts, and loose alerts: the targets everyone fights over."""
-    conn = store.conn
-    incidents = [
-        r[0]
-        for r in conn.execute(
-            "SELECT id FROM incidents WHERE alert_count BETWEEN 2 AND 8 ORDER BY id LIMIT ?",
-            (HOT_INCIDENTS,),
-        )
-    ]
-    members = [
-        r[0]
-        for r in conn.execute(
-            "SELECT alert_id FROM incident_alerts WHERE incident_id IN"
-            " (SELECT value FROM json_each(?))",
-            (json.dumps(incidents),),
-        )
-    ]
-    loose = [
-        r[0]
-        for r in conn.execute(
-            "SELECT id FROM alerts WHERE id NOT IN (SELECT alert_id FROM incident_alerts)"
-        )
-    ]
-    alerts = members + rng.sample(loose, max(0, HOT_ALERTS - len(members)))
-    return {"alerts": sorted(alerts), "incidents": incidents}
 
 
 def _start_analysts(
@@ -166,7 +139,7 @@ async def test_concurrent_analysts_lose_nothing(tmp_path: Path) -> None:
     config.write_text(CONFIG)
     store = Store(db)
     hot_path = tmp_path / "hot.json"
-    hot = _hot_targets(store, random.Random(3))
+    hot = hot_targets(store, random.Random(3), HOT_ALERTS, HOT_INCIDENTS)
     hot_path.write_text(json.dumps(hot))
 
     importer = subprocess.Popen(
