@@ -322,3 +322,14 @@ def test_nul_command_line_is_not_suppressed_by_benign_rule(store: Store) -> None
     sup.save_rule(store, rule, apply_existing=False)
     assert sup.apply_to_new(store, benign + hostile) == 1
     assert status(store, hostile[0])[0] == "Active"
+
+
+def test_contains_treats_like_wildcards_literally(store: Store) -> None:
+    literal = add(store, make_alert(entities=[entity(EntityType.PROCESS, "tool.exe --x 50%_OFF")]))
+    add(store, make_alert(entities=[entity(EntityType.PROCESS, "tool.exe --x 50abOFF")]))
+    rule = Rule(
+        "wild",
+        "*",
+        conditions=(Condition("entities.process.commandline", Op.CONTAINS, text="50%_off"),),
+    )
+    assert sup.simulate(store, rule).alert_ids == literal

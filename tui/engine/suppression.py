@@ -178,9 +178,9 @@ def _matches(
 
     Conditions on strong keys (IP, host, hash, resource id, ...) become entity ids through the
     (type, key) index and are joined in SQL with the alert type; the other conditions are then
-    checked in Python on the entities of the remaining candidates only. With nothing to narrow
-    the alerts (type `*`, no key condition, whole store), the first condition is evaluated over
-    its entity type instead, so no path walks every alert.
+    checked in Python on the entities of the remaining candidates only. Over the whole store
+    without a key condition, the first condition is evaluated over its entity type instead, so
+    no path walks every alert.
     """
     if within is not None and not within:
         return []
@@ -188,7 +188,9 @@ def _matches(
     alert_type = None if rule.alert_type == ALL_TYPES else rule.alert_type
     keyed = [c for c in rule.conditions if c.plan.exact]
     others = [c for c in rule.conditions if not c.plan.exact]
-    if alert_type is None and not keyed and within is None and others:
+    if not keyed and within is None and others:
+        # Nothing narrows by key: one pass over the entities of the first condition's type is
+        # cheaper than visiting the entities of every alert of the type.
         keyed, others = [others[0]], others[1:]
     entity_sets = []
     for cond in keyed:
@@ -241,7 +243,8 @@ def simulate(store: Store, rule: Rule) -> Simulation:
     found = _matches(store, validate_scope(rule), True, None)
     ids = [alert_id for alert_id, _rank in found]
     high = sum(1 for _id, rank in found if rank == Severity.HIGH.rank)
-    return Simulation(ids, high, db.in_open_incidents(store.conn, ids) if ids else 0)
+    in_incident = len(db.open_incident_alert_ids(store.conn).intersection(ids)) if ids else 0
+    return Simulation(ids, high, in_incident)
 
 
 def alert_summaries(store: Store, alert_ids: Sequence[int], limit: int = 200) -> list[dict]:

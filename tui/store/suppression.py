@@ -205,9 +205,22 @@ def entity_candidates(
     if needle:
         column = "key" if needle_column == "key" else "display"
         return conn.execute(
-            f"{scan} AND instr(lower({column}), ?) > 0", (entity_type, needle)
+            f"{scan} AND {_contains(column)}", (entity_type, like_pattern(needle))
         ).fetchall()
     return conn.execute(scan, (entity_type,)).fetchall()
+
+
+def _contains(column: str) -> str:
+    """SQL test for "column holds the needle, ignoring ASCII case". LIKE stops at a NUL, so
+    values holding one are passed on for Python to decide."""
+    return f"({column} LIKE ? ESCAPE '\\' OR instr({column}, char(0)) > 0)"
+
+
+def like_pattern(needle: str) -> str:
+    """`%needle%` for LIKE, which ignores ASCII case exactly as `ascii_lower` does (and is
+    twice as fast as instr(lower(...)))."""
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def candidate_alerts(
@@ -272,8 +285,8 @@ def linked_entities(
     )
     params: list[object] = [_ids_json(alert_ids), entity_type]
     if needle:
-        sql += f" AND instr(lower({column}), ?) > 0"
-        params.append(needle)
+        sql += f" AND {_contains(column)}"
+        params.append(like_pattern(needle))
     return conn.execute(sql, params).fetchall()
 
 
@@ -302,14 +315,15 @@ def incident_alert_ids(conn: sqlite3.Connection, incident_ids: Sequence[int]) ->
     ]
 
 
-def in_open_incidents(conn: sqlite3.Connection, alert_ids: Sequence[int]) -> int:
-    """How many of `alert_ids` belong to an Active or InProgress incident."""
-    return conn.execute(
-        "SELECT count(*) FROM incident_alerts ia JOIN incidents i ON i.id = ia.incident_id"
-        " WHERE ia.alert_id IN (SELECT value FROM json_each(?))"
-        f" AND i.status IN {OPEN_STATUSES!r}",
-        (_ids_json(alert_ids),),
-    ).fetchone()[0]
+def open_incident_alert_ids(conn: sqlite3.Connection) -> set[int]:
+    """Alerts inside an Active or InProgress incident (few, next to the matches of a rule)."""
+    return {
+        row[0]
+        for row in conn.execute(
+            "SELECT ia.alert_id FROM incidents i JOIN incident_alerts ia ON ia.incident_id = i.id"
+            f" WHERE i.status IN {OPEN_STATUSES!r}"
+        )
+    }
 
 
 def alert_summaries(
