@@ -310,9 +310,9 @@ def _big_records(fmt: str) -> list[tuple[bytes, Case]]:
     def case(name: str, reason: str | None = None) -> Case:
         return Case(name, source_id(fmt, name), reason)
 
-    def with_cmdline(name: str, value: str) -> bytes:
+    def with_huge(name: str, value: str) -> bytes:
         record = hostile_record(fmt, name, "huge command line")
-        _set_cmdline(fmt, record, value)
+        _set_huge(fmt, record, value)
         return _line(record)
 
     token = "B" * 100_000
@@ -323,8 +323,8 @@ def _big_records(fmt: str) -> list[tuple[bytes, Case]]:
     bad = _line(hostile_record(fmt, "bad_utf8", "\ufffd"))
     surrogate = _line(hostile_record(fmt, "surrogate", "SURROGATE"))
     return [
-        (with_cmdline("megabyte", "A" * MIB), case("megabyte")),
-        (with_cmdline("token", token), case("token")),
+        (with_huge("megabyte", "A" * MIB), case("megabyte")),
+        (with_huge("token", token), case("token")),
         (_line(long_title), case("long_title", f"{NAME_FIELD[fmt]} is 100,000 characters long")),
         (b"[" * 10_000 + b"]" * 10_000, case("nested_array", "nesting deeper than 32")),
         (nested[:-1] + b',"deep":' + deep + b"}", case("nested_object", "nesting deeper than 32")),
@@ -334,15 +334,17 @@ def _big_records(fmt: str) -> list[tuple[bytes, Case]]:
     ]
 
 
-def _set_cmdline(fmt: str, record: dict, value: str) -> None:
+def _set_huge(fmt: str, record: dict, value: str) -> None:
+    """The command line, and the URL where the format carries one (reports print URLs)."""
     if fmt == "defender":
-        record["properties"]["entities"][2]["commandLine"] = value
+        entities = record["properties"]["entities"]
+        entities[2]["commandLine"] = entities[3]["url"] = value
     elif fmt == "sentinel":
         entities = json.loads(record["Entities"])
-        entities[2]["commandLine"] = value
+        entities[2]["commandLine"] = entities[3]["url"] = value
         record["Entities"] = json.dumps(entities)
     elif fmt == "graph":
-        record["evidence"][2]["processCommandLine"] = value
+        record["evidence"][2]["processCommandLine"] = record["evidence"][3]["url"] = value
     else:
         record["actor"]["process"]["cmd_line"] = value
 
