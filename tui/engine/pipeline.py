@@ -9,6 +9,7 @@ from tui.config import Config
 from tui.engine import automation, correlation, suppression
 from tui.engine.correlation_settings import CorrelationSettings
 from tui.store import Store
+from tui.store.queries import not_suppressed
 
 
 @dataclass
@@ -42,5 +43,7 @@ def process_new_alerts(
     result.correlation = correlation.correlate_new(
         store, alert_ids, CorrelationSettings.from_config(config)
     )
-    result.automated_runs = automation.on_alerts_created(store, config, alert_ids)
+    # Suppressed noise must not fire playbooks: that is what suppressing it means.
+    wanted = not_suppressed(store.conn, list(alert_ids))
+    result.automated_runs = automation.on_alerts_created(store, config, wanted)
     return result

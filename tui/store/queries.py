@@ -26,3 +26,19 @@ def stats(conn: sqlite3.Connection) -> dict[str, list[tuple[str, int]]]:
         ("quarantined", conn.execute("SELECT count(*) FROM quarantine").fetchone()[0]),
     ]
     return out
+
+
+def not_suppressed(conn: sqlite3.Connection, alert_ids: list[int]) -> list[int]:
+    """The alerts of `alert_ids` that no suppression rule dismissed, in the given order."""
+    dismissed: set[int] = set()
+    for start in range(0, len(alert_ids), 900):
+        chunk = alert_ids[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        dismissed.update(
+            i
+            for (i,) in conn.execute(
+                f"SELECT id FROM alerts WHERE id IN ({marks}) AND suppressed_by_rule IS NOT NULL",
+                chunk,
+            )
+        )
+    return [i for i in alert_ids if i not in dismissed]

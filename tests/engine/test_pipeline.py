@@ -1,0 +1,64 @@
+"""New alerts go through suppression, then correlation, then automation, in that order."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tests.factories import entity, make_alert
+from tui.config import Config
+from tui.engine.pipeline import process_new_alerts
+from tui.engine.suppression import save_rule
+from tui.engine.suppression_rule import Rule
+from tui.store import Store
+from tui.store.alerts import upsert_alerts
+from tui.store.incidents import incident_of_alert
+from tui.store.playbooks import list_runs
+
+
+def _config(tmp_path: Path) -> Config:
+    script = tmp_path / "record.py"
+    script.write_text("import sys; sys.stdin.read()\n")
+    return Config(
+        data={
+            "playbooks": {"record": {"kind": "command", "argv": [sys.executable, str(script)]}},
+            "automation": [
+                {
+                    "name": "every-alert",
+                    "playbook": "record",
+                    "trigger": "alert-created",
+                    "rule_sets": [
+                        {
+                            "rules": [
+                                {
+                                    "property": "severity",
+                                    "operator": "greater than",
+                                    "value": "Informational",
+                                }
+                            ]
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+
+
+def test_suppressed_noise_neither_correlates_nor_fires_playbooks(store: Store, tmp_path) -> None:
+    save_rule(store, Rule(name="scanner-noise", alert_type="Network_Scan"), apply_existing=False)
+    host = entity("host", "vm-web-01")
+    alerts = [
+        make_alert(alert_type="VM_RDPBruteForce", minutes=0, entities=[host]),
+        make_alert(alert_type="VM_CredentialDumping", minutes=20, entities=[host]),
+        make_alert(alert_type="Network_Scan", minutes=25, entities=[host]),
+    ]
+    ids = upsert_alerts(store.conn, alerts).new_ids
+    result = process_new_alerts(store, ids, _config(tmp_path))
+
+    assert result.suppressed == 1
+    status = store.conn.execute("SELECT status FROM alerts WHERE id = ?", (ids[2],)).fetchone()
+    assert status[0] == "Dismissed"
+    incident = incident_of_alert(store.conn, ids[0])
+    assert incident is not None and incident_of_alert(store.conn, ids[1]) == incident
+    ran_on = {run.target_id for run in list_runs(store.conn)}
+    assert {r.target_id for r in result.automated_runs} == {ids[0], ids[1]} == ran_on
