@@ -107,24 +107,22 @@ def _is_weak(count: int, sites: set[str] | list[str], stop: bool, s: Correlation
     return stop or count >= s.max_alerts or len(sites) >= s.max_sites
 
 
-def _type_strong(stats: tuple[int, list | set], s: CorrelationSettings) -> bool:
+def _type_strong(stats: tuple[int, int], s: CorrelationSettings) -> bool:
     count, sites = stats
     return (
         2 <= count < s.max_alerts
-        and len(sites) < s.type_max_sites
-        and count <= s.routine_repeats * len(sites)
+        and sites < s.type_max_sites
+        and count <= s.routine_repeats * sites
     )
 
 
-def _routine(stats: tuple[int, list | set], s: CorrelationSettings) -> bool:
+def _routine(stats: tuple[int, int], s: CorrelationSettings) -> bool:
     count, sites = stats
-    return count >= s.routine_min_alerts and count > s.routine_repeats * len(sites)
+    return count >= s.routine_min_alerts and count > s.routine_repeats * sites
 
 
-def _quiet_types(graph: Graph, stats: dict[str, tuple[int, list]], s) -> set[int]:
-    return {
-        code for name, code in graph.type_codes.items() if _routine(stats.get(name, (0, [])), s)
-    }
+def _quiet_types(graph: Graph, stats: dict[str, tuple[int, int]], s) -> set[int]:
+    return {code for name, code in graph.type_codes.items() if _routine(stats.get(name, (0, 0)), s)}
 
 
 def _stop_ids(conn, s: CorrelationSettings) -> set[int]:
@@ -152,10 +150,10 @@ def rebuild(store: Store, settings: CorrelationSettings | None = None) -> Correl
         graph.load(conn)
         linker = Linker(graph.scope)
         types = _all_type_stats(graph)
-        linker.quiet = _quiet_types(graph, types, s)
+        linker.quiet = _quiet_types(graph, {t: (n, len(x)) for t, (n, x) in types.items()}, s)
         stats = _link_all_entities(conn, graph, linker, _stop_ids(conn, s), s)
         _link_values(graph, linker)
-        _link_types(graph, linker, lambda t: _type_strong(types[t], s), s)
+        _link_types(graph, linker, lambda t: _type_strong((types[t][0], len(types[t][1])), s), s)
         components = linker.components(range(size))
     finally:
         conn.execute("COMMIT")
@@ -164,7 +162,8 @@ def rebuild(store: Store, settings: CorrelationSettings | None = None) -> Correl
             raise StoreError("an analyst changed incidents during the rebuild: run it again")
         cdb.reset_stats(conn)
         cdb.save_entity_stats(conn, stats)
-        cdb.save_type_stats(conn, ((t, n, sorted(sites)) for t, (n, sites) in types.items()))
+        cdb.save_type_stats(conn, ((t, n, len(sites)) for t, (n, sites) in types.items()))
+        cdb.save_type_sites(conn, ((t, x) for t, (_n, sites) in types.items() for x in sites))
         result = apply(conn, graph, linker, components, None, "rebuild")
         cdb.mark_all_correlated(conn, top)
         cdb.clear_dirty(conn)
@@ -240,7 +239,7 @@ def correlate_new(
         linker.quiet = _quiet_types(graph, types, s)
         _link_region_entities(conn, graph, linker, s)
         _link_values(graph, linker)
-        _link_types(graph, linker, lambda t: _type_strong(types.get(t, (0, [])), s), s)
+        _link_types(graph, linker, lambda t: _type_strong(types.get(t, (0, 0)), s), s)
         components = linker.components(range(len(ids)))
         result = apply(conn, graph, linker, components, ids, "incremental")
         cdb.mark_correlated(conn, fresh)
@@ -273,14 +272,19 @@ def _update_types(conn, batch: Graph, region: set[int], s: CorrelationSettings) 
     for i, code in enumerate(scope.kind):
         type_members.setdefault(batch.type_names[code], []).append(i)
     before = cdb.type_stats(conn, type_members)
+    pairs = {
+        (batch.type_names[scope.kind[i]], batch.site_name(scope.site[i]))
+        for i in range(len(scope))
+        if scope.site[i]
+    }
+    added = cdb.add_type_sites(conn, sorted(pairs))
     after = {}
     for alert_type, members in type_members.items():
-        count, sites = before.get(alert_type, (0, []))
-        sites = set(sites) | set(map(batch.site_name, batch.site_codes(members)))
-        after[alert_type] = (count + len(members), sorted(sites))
+        count, sites = before.get(alert_type, (0, 0))
+        after[alert_type] = (count + len(members), sites + added[alert_type])
     cdb.save_type_stats(conn, ((t, n, sites) for t, (n, sites) in after.items()))
     for alert_type, members in type_members.items():
-        strong, old = _type_strong(after[alert_type], s), before.get(alert_type, (0, []))
+        strong, old = _type_strong(after[alert_type], s), before.get(alert_type, (0, 0))
         if strong != _type_strong(old, s) or _routine(after[alert_type], s) != _routine(old, s):
             region.update(cdb.type_alerts(conn, alert_type))  # every link of the type changes
         elif strong:

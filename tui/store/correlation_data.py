@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
@@ -240,8 +241,8 @@ def save_entity_stats(
     )
 
 
-def type_stats(conn: sqlite3.Connection, types: Iterable[str]) -> dict[str, tuple[int, list]]:
-    """alert type -> (alerts, distinct sites up to the configured limit)."""
+def type_stats(conn: sqlite3.Connection, types: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """alert type -> (alerts, distinct resources)."""
     types = list(types)
     out = {}
     for start in range(0, len(types), CHUNK):
@@ -251,21 +252,40 @@ def type_stats(conn: sqlite3.Connection, types: Iterable[str]) -> dict[str, tupl
             f" WHERE alert_type IN ({marks(chunk)})",
             chunk,
         ):
-            out[alert_type] = (alerts, orjson.loads(sites))
+            out[alert_type] = (alerts, sites)
     return out
 
 
-def save_type_stats(conn: sqlite3.Connection, rows: Iterable[tuple[str, int, list]]) -> None:
+def save_type_stats(conn: sqlite3.Connection, rows: Iterable[tuple[str, int, int]]) -> None:
     conn.executemany(
         "INSERT OR REPLACE INTO correlation_type_stats (alert_type, alerts, sites)"
         " VALUES (?, ?, ?)",
-        ((t, n, orjson.dumps(sites).decode()) for t, n, sites in rows),
+        rows,
     )
+
+
+def save_type_sites(conn: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO correlation_type_sites (alert_type, site) VALUES (?, ?)", pairs
+    )
+
+
+def add_type_sites(conn: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) -> Counter:
+    """Record (alert type, site) pairs; return how many new sites each type got."""
+    added: Counter = Counter()
+    for alert_type, site in pairs:
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO correlation_type_sites (alert_type, site) VALUES (?, ?)",
+            (alert_type, site),
+        )
+        added[alert_type] += cur.rowcount
+    return added
 
 
 def reset_stats(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM correlation_entity_stats")
     conn.execute("DELETE FROM correlation_type_stats")
+    conn.execute("DELETE FROM correlation_type_sites")
 
 
 # --- correlation bookkeeping ---------------------------------------------------------------

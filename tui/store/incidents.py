@@ -310,6 +310,7 @@ def forget_correlation(conn: sqlite3.Connection) -> None:
             "correlated_alerts",
             "correlation_entity_stats",
             "correlation_type_stats",
+            "correlation_type_sites",
             "correlation_dirty",
         ):
             conn.execute(f"DELETE FROM {table}")

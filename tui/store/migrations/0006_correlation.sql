@@ -25,7 +25,13 @@ CREATE INDEX incident_overrides_incident ON incident_overrides (incident_id);
 CREATE TABLE correlation_type_stats (
     alert_type TEXT PRIMARY KEY,
     alerts INTEGER NOT NULL,
-    sites TEXT NOT NULL DEFAULT '[]'
+    sites INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+-- The distinct (alert type, resource) pairs behind correlation_type_stats.sites.
+CREATE TABLE correlation_type_sites (
+    alert_type TEXT NOT NULL,
+    site TEXT NOT NULL,
+    PRIMARY KEY (alert_type, site)
 ) WITHOUT ROWID;
 
 -- Alerts whose incident an analyst changed: the next correlation run recomputes around them.
