@@ -63,6 +63,11 @@ def test_small_corpus_outcomes(store: Store, tmp_path: Path, name: str) -> None:
             assert row == (case.value, case.value), case.name
 
 
+def test_deep_nesting_inside_a_json_document(store: Store, big_corpus) -> None:
+    folder, expected = big_corpus
+    _check_outcomes(store, folder / "big-nested.json", expected["big-nested.json"])
+
+
 @pytest.mark.parametrize("fmt", make_corpus.FORMATS)
 def test_big_corpus_outcomes(store: Store, big_corpus, fmt: str) -> None:
     folder, expected = big_corpus

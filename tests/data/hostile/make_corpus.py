@@ -303,7 +303,20 @@ def write_big(folder: Path) -> dict[str, list[Case]]:
         path = folder / f"big-{fmt}.jsonl"
         path.write_bytes(b"".join(line + b"\n" for line in lines))
         expected[path.name] = list(cases)
+    expected["big-nested.json"] = _nested_document(folder / "big-nested.json")
     return expected
+
+
+def _nested_document(path: Path) -> list[Case]:
+    """A Defender list response whose second element nests 10,000 levels deep."""
+    first, last = (_line(hostile_record("defender", n, "x")) for n in ("doc_first", "doc_last"))
+    deep = b'{"a":' * 10_000 + b"1" + b"}" * 10_000
+    path.write_bytes(b'{"value": [' + first + b", " + deep + b", " + last + b"]}")
+    return [
+        Case("doc_first", source_id("defender", "doc_first"), None),
+        Case("doc_deep", "", "nesting deeper than 32"),
+        Case("doc_last", source_id("defender", "doc_last"), None),
+    ]
 
 
 def _big_records(fmt: str) -> list[tuple[bytes, Case]]:
