@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import traceback
@@ -64,6 +65,7 @@ class Run:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.out: Path = args.out
+        self.render_only: bool = args.render_only
         self.json = args.workdir.parent / f"{args.out.stem}.json"
         previous = json.loads(self.json.read_text()) if args.resume and self.json.exists() else {}
         self.results: dict = previous or {
@@ -106,7 +108,10 @@ class Run:
         self.results["meta"]["merged"] = [*merged, {"file": str(other), **theirs["meta"]}]
 
     def save(self) -> None:
-        self.results["meta"]["updated"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        meta = self.results["meta"]
+        if not self.render_only:
+            meta["updated"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+            meta["load_last"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         self.json.parent.mkdir(parents=True, exist_ok=True)
         self.json.write_text(json.dumps(self.results, indent=1))
         write_report(self.results, self.out)
