@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from tui.model.clock import utcnow
+from tui.store.alerts import SOURCE_COLUMNS
 from tui.store.audit import record
 from tui.store.db import StoreError, transaction
 
@@ -284,35 +285,7 @@ _JSON_INCIDENT_COLUMNS = frozenset({"stages", "resources", "reasons"})
 ALERT_COLUMNS = (
     "id",
     "source_id",
-    "source_format",
-    "system_alert_id",
-    "alert_type",
-    "alert_display_name",
-    "description",
-    "severity",
-    "severity_rank",
-    "intent",
-    "start_time_utc",
-    "end_time_utc",
-    "time_generated_utc",
-    "processing_end_time_utc",
-    "compromised_entity",
-    "resource_id",
-    "remediation_steps",
-    "extended_properties",
-    "extended_links",
-    "supporting_evidence",
-    "resource_identifiers",
-    "correlation_key",
-    "is_incident",
-    "product_name",
-    "vendor_name",
-    "product_component_name",
-    "alert_uri",
-    "techniques",
-    "source_incident_id",
-    "is_simulated",
-    "source_status",
+    *(c for c in SOURCE_COLUMNS if c not in ("raw", "content_hash")),
     "imported_at",
     "status",
     "owner",
