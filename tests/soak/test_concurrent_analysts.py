@@ -40,6 +40,7 @@ SECONDS = float(os.environ.get("THREATDESK_SOAK_SECONDS", "20"))
 SEED_ALERTS = 2000
 HOT_ALERTS = 40
 HOT_INCIDENTS = 6
+IMPORT_LIMIT = 120 + ALERTS / 50  # seconds; the CI machine imports ~500-1,000 alerts/s
 LIVE_LIMIT = 2.0  # seconds for another analyst's change to show in a running console
 # (role, how many processes)
 ANALYSTS = (("triage", 2), ("suppress", 1), ("playbook", 2))
@@ -122,14 +123,18 @@ async def _live_delays(pilot, store: Store, hot: list[int], until_done) -> list[
             line = listing.render_line(listing.cursor - listing.scroll_offset.y).text
             return row is not None and row.status is status and STATUS_LABEL[status] in line
 
-        await until(pilot, shown, timeout=LIVE_LIMIT + 3)
+        try:
+            await until(pilot, shown, timeout=LIVE_LIMIT + 3)
+        except AssertionError:  # not raised here: Textual's teardown hangs on an exception
+            delays.append(float("inf"))
+            break
         delays.append(time.time() - committed)
-        assert listing.current_key == alert_id
         await asyncio.sleep(0.5)
     return delays
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300 + SECONDS + IMPORT_LIMIT)
 async def test_concurrent_analysts_lose_nothing(tmp_path: Path) -> None:
     db = tmp_path / "soak.db"
     seed = write_demo(tmp_path / "seed", SEED_ALERTS, seed=7)
@@ -158,12 +163,20 @@ async def test_concurrent_analysts_lose_nothing(tmp_path: Path) -> None:
         return all(p.poll() is not None for p in analysts)
 
     app = ThreatdeskApp(store, config=load_config(config))
-    async with app.run_test(size=(120, 30)) as pilot:
-        delays = await _live_delays(pilot, store, hot["alerts"], soak_over)
-    for proc in analysts:
-        assert await _wait(proc, SECONDS + 60) == 0, proc.stderr.read()
-    assert await _wait(importer, 600) == 0, importer.stderr.read()
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            delays = await _live_delays(pilot, store, hot["alerts"], soak_over)
+        assert await _wait(importer, IMPORT_LIMIT) == 0, importer.stderr.read()
+        importing.unlink(missing_ok=True)
+        for proc in analysts:
+            assert await _wait(proc, SECONDS + 60) == 0, proc.stderr.read()
+    finally:  # a failure must not leave analysts working forever
+        importing.unlink(missing_ok=True)
+        for proc in (importer, *analysts):
+            if proc.poll() is None:
+                proc.kill()
     store.close()
+    (tmp_path / "live_delays.json").write_text(json.dumps(delays))
 
     entries = ledger.read_logs(sorted(tmp_path.glob("soak-*.jsonl")))
     summary = ledger.outcomes(entries)
