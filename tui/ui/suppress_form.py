@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import events, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
@@ -461,13 +461,3 @@ class SuppressScreen(Screen):
             message += f"; dismissed {len(result.dismissed)} existing alert(s)"
         self.notify(display(message, 500), markup=False)
         self.dismiss(result)
-
-
-def suppress_extension(app: App, targets: list[tuple[str, int]]) -> None:
-    """Handler for the app's `suppress` action (`s`): targets are ("alert" | "incident", id)."""
-    screen = SuppressScreen(
-        app.store,
-        [i for kind, i in targets if kind == "alert"],
-        incident_ids=[i for kind, i in targets if kind == "incident"],
-    )
-    app.push_screen(screen)
