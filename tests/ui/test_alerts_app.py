@@ -323,3 +323,12 @@ def test_detail_text_is_never_markup() -> None:
     assert isinstance(out.text, Text)
     assert out.text.plain == "Title: [@click=app.quit]x[/] \\e[2J\n"
     assert not out.text.spans[1:]  # only the label is styled
+
+
+async def test_colon_q_quits(store: Store) -> None:
+    seed(store, 2)
+    app = ThreatdeskApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, 2)
+        await pilot.press("colon", "q", "enter")
+        await until(pilot, lambda: not app.is_running or app.return_code is not None)

@@ -62,3 +62,10 @@ def test_window() -> None:
     assert with_window(ListFilter(), "7d", NOW).since == "2026-11-21T12:00:00.000000Z"
     assert with_window(ListFilter(since="x"), "", NOW).since == ""
     assert Status.ACTIVE in OPEN_STATUSES
+
+
+def test_suppressed_rules_and_runs_commands() -> None:
+    f = parse_command(":suppressed", ListFilter())
+    assert f.suppressed and "dismissed by rules" in describe(f)
+    assert parse_command(":rules", ListFilter()) == AppAction("rules")
+    assert parse_command(":runs", ListFilter()) == AppAction("runs")

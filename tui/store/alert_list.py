@@ -37,6 +37,7 @@ class ListFilter:
     alert_type: str = ""
     product: str = ""
     incidents_only: bool = False
+    suppressed: bool = False  # only alerts a suppression rule dismissed
     sort: Sort = Sort.TIME
 
 
@@ -116,6 +117,8 @@ def _alert_where(f: ListFilter) -> tuple[list[str], list[object]]:
     if f.product:
         conds.append("a.product_name = ?")
         params.append(f.product)
+    if f.suppressed:
+        conds.append("a.suppressed_by_rule IS NOT NULL")
     return conds, params
 
 
@@ -150,7 +153,11 @@ def _where(conds: list[str]) -> str:
     return f" WHERE {' AND '.join(conds)}" if conds else ""
 
 
-def _has_incidents(conn: sqlite3.Connection) -> bool:
+def _grouped(conn: sqlite3.Connection, f: ListFilter) -> bool:
+    """Whether alerts show under their incidents. Suppressed alerts are listed one by one,
+    wherever correlation put them."""
+    if f.suppressed:
+        return False
     return conn.execute("SELECT 1 FROM incidents LIMIT 1").fetchone() is not None
 
 
@@ -175,7 +182,7 @@ def _keys_by_time(
     conn: sqlite3.Connection, f: ListFilter, limit: int | None, extra_alert=(), extra_inc=()
 ) -> Iterable[tuple]:
     limit_sql = f" LIMIT {int(limit)}" if limit else ""
-    grouped = _has_incidents(conn)
+    grouped = _grouped(conn, f)
     if f.incidents_only:
         sql, params = _incident_keys_sql(f, extra_inc)
     elif grouped:
@@ -329,7 +336,7 @@ def _count_index(f: ListFilter) -> str:
 
 
 def _count_by(conn: sqlite3.Connection, f: ListFilter, column: str) -> list[tuple]:
-    grouped = _has_incidents(conn)
+    grouped = _grouped(conn, f)
     parts, params = [], []
     if not f.incidents_only:
         a_conds, a_params = _alert_where(f)

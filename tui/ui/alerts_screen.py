@@ -305,7 +305,7 @@ class AlertsScreen(TriageActions):
         elif isinstance(outcome, Jump):
             self._jump(outcome)
         elif isinstance(outcome, AppAction):
-            self.app.run_action(outcome.name)
+            self.call_later(self.app.run_action, outcome.name)
 
     def _jump(self, jump: Jump) -> None:
         if jump.kind == "alert":

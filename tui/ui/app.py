@@ -98,6 +98,18 @@ class ThreatdeskApp(App):
 
         self.push_screen(IncidentScreen(incident_id))
 
+    def action_rules(self) -> None:
+        """Suppression rules: state, hits, expiry, author; edit, disable, delete, simulate."""
+        from tui.ui.rules_screen import RulesScreen
+
+        self.push_screen(RulesScreen(self.store))
+
+    def action_runs(self) -> None:
+        """The playbook run log, with retry."""
+        from tui.ui.runs_screen import RunsScreen
+
+        self.push_screen(RunsScreen(self.store, self.config, readonly=self.readonly))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # q quits from the top screen only; esc goes back elsewhere.
         return action != "quit" or isinstance(self.screen, AlertsScreen)
@@ -135,4 +147,6 @@ class ThreatdeskApp(App):
                 f"key {self.get_key_display(binding.with_key(key))}",
                 lambda node=node, action=action: self.call_later(node.run_action, action),
             )
+        yield SystemCommand("Suppression rules", ":rules", self.action_rules)
+        yield SystemCommand("Playbook runs", ":runs", self.action_runs)
         yield from super().get_system_commands(screen)

@@ -34,7 +34,7 @@ class Jump:
 
 @dataclass(frozen=True)
 class AppAction:
-    name: str  # "quit" | "help"
+    name: str  # "quit" | "help" | "rules" | "runs"
 
 
 Outcome = ListFilter | Jump | AppAction
@@ -122,6 +122,12 @@ def parse_command(text: str, current: ListFilter, now: datetime | None = None) -
             return replace(current, product=arg)
         case "incidents":
             return replace(current, incidents_only=_switch(arg))
+        case "suppressed":
+            return replace(current, suppressed=_switch(arg))
+        case "rules":
+            return AppAction("rules")
+        case "runs":
+            return AppAction("runs")
         case "sort":
             try:
                 return replace(current, sort=Sort(arg.lower() or "time"))
@@ -135,7 +141,9 @@ def parse_command(text: str, current: ListFilter, now: datetime | None = None) -
             return Jump("alert", _number(arg, "alert"))
         case "":
             raise CommandError("type a command, e.g. :sev high (see :help)")
-    raise CommandError(f"unknown command {name!r}: try sev, status, since, res, inc, q")
+    raise CommandError(
+        f"unknown command {name!r}: try sev, status, since, res, inc, suppressed, rules, runs, q"
+    )
 
 
 def with_window(f: ListFilter, window: str, now: datetime | None = None) -> ListFilter:
@@ -165,6 +173,8 @@ def describe(f: ListFilter) -> list[str]:
         parts.append(f"product {f.product}")
     if f.incidents_only:
         parts.append("incidents only")
+    if f.suppressed:
+        parts.append("dismissed by rules")
     if f.sort is Sort.SEVERITY:
         parts.append("by severity")
     return parts
