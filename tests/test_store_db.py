@@ -60,3 +60,17 @@ def test_audit_log_is_append_only_and_chained(store: Store) -> None:
     store.conn.execute("DROP TRIGGER audit_log_no_update")
     store.conn.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 1")
     assert verify_chain(store.conn) == 1
+
+
+def test_two_processes_creating_one_database_at_once(tmp_path) -> None:
+    import multiprocessing
+
+    path = tmp_path / "race.db"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=connect, args=(path,)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    assert connect(path).execute("PRAGMA user_version").fetchone()[0] == schema_version()

@@ -94,6 +94,10 @@ def migrate_schema(conn: sqlite3.Connection, path: Path | str = "database") -> i
         if version <= current:
             continue
         with transaction(conn):
+            # Another process may have migrated while we waited for the write lock.
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version <= current:
+                continue
             # executescript would COMMIT our transaction; run statements one by one instead.
             for statement in _statements(sql):
                 conn.execute(statement)
