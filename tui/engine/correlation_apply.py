@@ -70,6 +70,7 @@ def apply(
         if changed:
             touched[incident_id] = comp.members
             reasons[incident_id] = explain.incident_reasons(comp.members)
+    rows.sort()  # alert id order: appends to the membership B-tree instead of random inserts
     db.set_members(conn, rows, current)
     db.drop_members(conn, [a for a in current if a not in placed])
     gone = before - claimed
