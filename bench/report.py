@@ -353,8 +353,9 @@ def _ui(sizes: list[tuple[int, dict]]) -> list[str]:
                     _ratio(table["page_down_ms"], ui_median(f, "page_down_ms")), "—",
                     _ratio(table["peak_rss_mb"], ui_median(f, "peak_rss_mb")),
                 ])  # fmt: skip
-        elif table:
-            rows.append([f"{n:,}", "DataTable, all rows", table["skipped"], "—", "—", "—"])
+        else:
+            skipped = table["skipped"] if table else MISSING
+            rows.append([f"{n:,}", "DataTable, all rows", skipped, "—", "—", "—"])
         if fuzzy:
             rows.append([
                 f"{n:,}", f"rapidfuzz over {fuzzy['titles']:,} titles, no FTS", "—", "—",
