@@ -62,3 +62,29 @@ def test_suppressed_noise_neither_correlates_nor_fires_playbooks(store: Store, t
     assert incident is not None and incident_of_alert(store.conn, ids[1]) == incident
     ran_on = {run.target_id for run in list_runs(store.conn)}
     assert {r.target_id for r in result.automated_runs} == {ids[0], ids[1]} == ran_on
+
+
+def test_incident_automation_fires_for_incidents_the_import_created(store: Store, tmp_path) -> None:
+    config = _config(tmp_path)
+    config.data["automation"] = [
+        {
+            "name": "new-incidents",
+            "playbook": "record",
+            "trigger": "incident-created",
+            "rule_sets": [
+                {"rules": [{"property": "alert_count", "operator": "greater than", "value": 1}]}
+            ],
+        }
+    ]
+    host = entity("host", "vm-db-02")
+    ids = upsert_alerts(
+        store.conn,
+        [
+            make_alert(alert_type="VM_SqlInjection", minutes=0, entities=[host]),
+            make_alert(alert_type="VM_WebShell", minutes=15, entities=[host]),
+        ],
+    ).new_ids
+    result = process_new_alerts(store, ids, config)
+    incident = incident_of_alert(store.conn, ids[0])
+    assert incident is not None
+    assert [(r.target_type, r.target_id) for r in result.automated_runs] == [("incident", incident)]

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from tui.config import Config
 from tui.engine import automation, correlation, suppression
 from tui.engine.correlation_settings import CorrelationSettings
+from tui.model.clock import utcnow
 from tui.store import Store
-from tui.store.queries import not_suppressed
+from tui.store.queries import incidents_touched, last_incident_id, not_suppressed
 
 
 @dataclass
@@ -40,10 +41,16 @@ def process_new_alerts(
     if not alert_ids:
         return result
     result.suppressed = suppression.apply_to_new(store, alert_ids)
+    mark, started = last_incident_id(store.conn), utcnow()
     result.correlation = correlation.correlate_new(
         store, alert_ids, CorrelationSettings.from_config(config)
     )
     # Suppressed noise must not fire playbooks: that is what suppressing it means.
     wanted = not_suppressed(store.conn, list(alert_ids))
-    result.automated_runs = automation.on_alerts_created(store, config, wanted)
+    created, changed = incidents_touched(store.conn, mark, started)
+    result.automated_runs = [
+        *automation.on_alerts_created(store, config, wanted),
+        *automation.on_incidents_created(store, config, created),
+        *automation.on_incidents_changed(store, config, changed),
+    ]
     return result

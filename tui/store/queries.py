@@ -42,3 +42,22 @@ def not_suppressed(conn: sqlite3.Connection, alert_ids: list[int]) -> list[int]:
             )
         )
     return [i for i in alert_ids if i not in dismissed]
+
+
+def last_incident_id(conn: sqlite3.Connection) -> int:
+    """Incident ids only grow: anything above this mark was created after it was taken."""
+    return conn.execute("SELECT coalesce(max(id), 0) FROM incidents").fetchone()[0]
+
+
+def incidents_touched(
+    conn: sqlite3.Connection, mark: int, since: str
+) -> tuple[list[int], list[int]]:
+    """(created, changed): incidents above `mark`, and older ones updated at or after `since`."""
+    created = [i for (i,) in conn.execute("SELECT id FROM incidents WHERE id > ?", (mark,))]
+    changed = [
+        i
+        for (i,) in conn.execute(
+            "SELECT id FROM incidents WHERE id <= ? AND updated_at >= ?", (mark, since)
+        )
+    ]
+    return created, changed

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, OptionList, Static, TabbedContent
 from textual.widgets.option_list import Option
 
 from tui.config import current_user
-from tui.engine import triage
+from tui.engine import correlation, triage
 from tui.engine.remediation import ResourcePlan, mitigation_plan
 from tui.intel.prevention import Prevention, prevention
 from tui.model import display
@@ -400,5 +400,7 @@ class IncidentScreen(TriageActions):
         return int(digits)
 
     def _after_edit(self, message: str) -> None:
+        # Settle what the edit changed around it (an incident that lost its bridging alert).
+        correlation.correlate_new(self.app.store, [])
         self._report(message)
         self.app.call_from_thread(self._changed)
