@@ -18,7 +18,8 @@ def _incident(store: Store, alert_ids: list[int]) -> int:
     with transaction(store.conn) as conn:
         cur = conn.execute(
             "INSERT INTO incidents (title, severity, severity_rank, first_activity_utc,"
-            " last_activity_utc, created_at, updated_at) VALUES ('i', 'High', 3, 'a', 'b', 'c', 'd')"
+            " last_activity_utc, created_at, updated_at)"
+            " VALUES ('i', 'High', 3, 'a', 'b', 'c', 'd')"
         )
         for aid in alert_ids:
             conn.execute(

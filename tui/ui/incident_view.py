@@ -176,8 +176,8 @@ def respond(runs: Iterable[Any], can_trigger: bool) -> Text:
     for run in runs:
         shown = True
         out.line(
-            f"{when(run.started_at)}  {display(run.playbook, 60)}  {run.status}  by {display(run.actor, 40)}"
-            f"  ({run.trigger})"
+            f"{when(run.started_at)}  {display(run.playbook, 60)}  {run.status}"
+            f"  by {display(run.actor, 40)}  ({run.trigger})"
         )
     if not shown:
         out.line("none yet", style="dim")
