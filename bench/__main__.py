@@ -79,6 +79,9 @@ class Run:
             },
             "errors": {},
         }
+        if previous and not args.render_only:
+            command = "python -m bench " + " ".join(sys.argv[1:])
+            previous["meta"]["resumed"] = [*previous["meta"].get("resumed", []), command]
 
     def step(self, where: dict, name: str, label: str, measure: Callable[[], dict]) -> bool:
         """Measure unless already measured; False if the step failed."""

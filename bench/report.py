@@ -229,6 +229,7 @@ def _header(results: dict) -> list[str]:
         "",
         f"- Command: `{meta['command']}`",
         f"- Run: started {meta['started']}, {state}",
+        *(f"- Resumed (steps measured before were kept) by `{c}`" for c in meta.get("resumed", [])),
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM; {m['os']}",
         f"- Python {m['python']}, SQLite {m['sqlite']}; load average at the start {m['load']},"
         f" at the last step {meta.get('load_last', '?')}",
