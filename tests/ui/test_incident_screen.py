@@ -165,3 +165,13 @@ async def test_readonly_hides_membership_and_triage_keys(store: Store, incident:
             assert screen.check_action(action, ()) is False
         await pilot.press("x")
         assert isinstance(pilot.app.screen, IncidentScreen)  # no confirmation opened
+
+
+def test_timeline_offsets_are_from_the_first_alert(store: Store, incident: int) -> None:
+    from tui.store.incident_detail import incident_detail
+    from tui.ui.incident_view import timeline
+
+    text = timeline(incident_detail(store.conn, incident)).plain
+    assert "▶ Pre attack  first seen +0 min" in text
+    assert "▶ Initial access  first seen +30 min" in text
+    assert "▶ Credential access  first seen +1.5 h" in text

@@ -88,20 +88,21 @@ def _resource(out: DetailText, r: dict[str, Any]) -> None:
 
 
 def timeline(d: IncidentDetail) -> Text:
-    """Alerts stage by stage along the kill chain, with the gap before each stage."""
+    """Alerts stage by stage along the kill chain; each stage says when, after the incident's
+    first alert, it was first seen (stages need not happen in kill-chain order)."""
     by_stage: dict[Intent, list[dict]] = {}
     for alert in d.alerts:
         first = next(filter(None, (Intent.parse(i) for i in alert["intent"].split(","))), None)
         by_stage.setdefault(first or Intent.UNKNOWN, []).append(alert)
     out = Text()
-    previous = None
+    began = d.alerts[0]["start_time_utc"] if d.alerts else ""
     for stage in KILL_CHAIN:
         alerts = by_stage.get(stage)
         if not alerts:
             continue
-        start = alerts[0]["start_time_utc"]
-        gap = f"  (+{_gap(previous, start)})" if previous else ""
-        out.append(f"▶ {stage.label}{gap}\n", style="bold")
+        offset = _gap(began, alerts[0]["start_time_utc"])
+        out.append(f"▶ {stage.label}", style="bold")
+        out.append(f"  first seen +{offset}\n", style="dim")
         for alert in alerts:
             out.append(f"  {when(alert['start_time_utc'])}  ")
             out.append_text(severity_badge(alert["severity"]))
@@ -109,7 +110,6 @@ def timeline(d: IncidentDetail) -> Text:
             if alert["compromised_entity"]:
                 out.append(f" — {display(alert['compromised_entity'], 60)}", style="dim")
             out.append("\n")
-        previous = alerts[-1]["start_time_utc"]
     return out
 
 
