@@ -234,9 +234,11 @@ def _header(results: dict) -> list[str]:
         f"- Python {m['python']}, SQLite {m['sqlite']}; load average at the start {m['load']},"
         f" at the last step {meta.get('load_last', '?')}",
         *(
-            f"- Sizes {', '.join(f'{n:,}' for n in other['sizes'])} were measured at the same "
-            f"time by `{other['command']}` (started {other['started']}, load average "
-            f"{other['machine']['load']}) and merged from `{other['file']}`"
+            f"- Sizes {', '.join(f'{n:,}' for n in other['sizes'])} were measured by "
+            f"`{other['command']}` (started {other['started']}, load average "
+            f"{other['machine']['load']}"
+            + "".join(f"; resumed by `{c}`" for c in other.get("resumed", []))
+            + f") and merged from `{other['file']}`"
             for other in meta.get("merged", [])
         ),
         "- The machine is shared with other work: absolute times are noisy; ratios measured in "
