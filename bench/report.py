@@ -99,6 +99,18 @@ def ui_median(figures: dict, key: str) -> float | None:
     return _med(r[key] for r in runs) if runs else None
 
 
+def import_seconds(figures: dict) -> float | None:
+    runs = _get(figures, "ingest", "threatdesk")
+    return _med(r["seconds"] for r in runs) if runs else None
+
+
+def slowdown(figures: dict) -> float | None:
+    """100 rules' apply time over the ingest step's median import time, taken from the
+    figures as they stand (an import measured again later counts)."""
+    apply, imported = _get(figures, "suppression", "ingest", "apply_s"), import_seconds(figures)
+    return apply / imported if apply and imported else None
+
+
 def simulate_worst(figures: dict) -> float | None:
     shapes = _get(figures, "suppression", "simulate")
     return max(s["median_s"] for s in shapes) if shapes else None
@@ -163,7 +175,7 @@ TARGETS = (
     Target(4, "alerts screen peak RSS < 200 MB at 1M", "largest",
            lambda f: ui_median(f, "peak_rss_mb"), "MiB", lambda v: v < 200 * 1e6 / 2**20, 0),
     Target(6, "100 rules slow ingest by < 20%", "each",
-           lambda f: _get(f, "suppression", "ingest", "overhead"), "%",
+           slowdown, "%",
            lambda v: v < 0.20, 1),
     Target(6, "simulate ≤ 1 s at 1M (slowest rule shape)", "largest",
            simulate_worst, "s", lambda v: v <= 1, 2),
@@ -401,7 +413,8 @@ def _suppression(sizes: list[tuple[int, dict]]) -> list[str]:
             ])  # fmt: skip
         i = sup["ingest"]
         ingest.append([
-            f"{n:,}", _num(i["import_s"], 1), _num(i["apply_s"], 1), f"{i['overhead']:.1%}",
+            f"{n:,}", _num(import_seconds(f) or 0, 1), _num(i["apply_s"], 1),
+            f"{slowdown(f) or 0:.1%}",
             _num(i["dismissed"]),
         ])  # fmt: skip
     return [
