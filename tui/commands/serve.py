@@ -36,11 +36,11 @@ def app_command(args: argparse.Namespace) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from textual_serve.server import Server
+    from tui.ui.web import serve_in_browser
 
     if not 0 < args.port < 65536:
         print(f"threatdesk: port {args.port} is not a TCP port", file=sys.stderr)
         return 2
     print(f"threatdesk: serving on http://{HOST}:{args.port} (Ctrl+C stops)", flush=True)
-    Server(app_command(args), host=HOST, port=args.port, title="threatdesk").serve()
+    serve_in_browser(app_command(args), HOST, args.port)
     return 0
