@@ -36,10 +36,11 @@ def update(store: Store) -> dict[str, int]:
     kb = galaxy.build()
     counts = kb.batch.counts()
     detail = {"counts": counts, "galaxies": kb.versions, "data_until": kb.newest}
-    db.replace_source(
+    db.write_source(
         store.conn,
         db.MISP_SOURCE,
         kb.batch,
+        curated=True,
         version=f"pymispgalaxies {galaxy.package_version()}",
         detail=detail,
         actor=current_user(),

@@ -75,10 +75,11 @@ def import_bundle(store: Store, path: Path) -> ImportResult:
         importer.add(obj)
     importer.relate()
     result = importer.result
-    db.add_source(
+    db.write_source(
         store.conn,
         f"stix:{bundle['id']}",
         importer.batch,
+        curated=False,
         version="STIX 2.1",
         detail={
             "file": path.name,

@@ -116,42 +116,31 @@ _SOURCED_TABLES = (
 )
 
 
-def replace_source(
+def write_source(
     conn: sqlite3.Connection,
     source: str,
     batch: IntelBatch,
     *,
+    curated: bool,
     version: str,
     detail: dict[str, Any],
     actor: str,
 ) -> None:
-    """Replace every row of `source` with `batch` in one transaction, with its audit row."""
+    """Replace every row of `source` with `batch` in one transaction, with its audit row.
+
+    The curated knowledge base (`curated`) overwrites rows by id; an imported bundle never
+    overwrites them, and re-importing the same bundle replaces only its own rows.
+    """
     with transaction(conn):
         before = _source_row(conn, source)
         for table in _SOURCED_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
-        _insert(conn, source, batch, replace=True)
+        _insert(conn, source, batch, replace=curated)
         _set_source(conn, source, version, detail)
-        record(conn, actor, "intel.load", "intel_source", source, before, {"version": version})
-
-
-def add_source(
-    conn: sqlite3.Connection,
-    source: str,
-    batch: IntelBatch,
-    *,
-    version: str,
-    detail: dict[str, Any],
-    actor: str,
-) -> None:
-    """Add an imported bundle's rows (re-importing the same bundle replaces its rows)."""
-    with transaction(conn):
-        before = _source_row(conn, source)
-        for table in _SOURCED_TABLES:
-            conn.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
-        _insert(conn, source, batch, replace=False)
-        _set_source(conn, source, version, detail)
-        record(conn, actor, "intel.import", "intel_source", source, before, detail)
+        action, after = (
+            ("intel.load", {"version": version}) if curated else ("intel.import", detail)
+        )
+        record(conn, actor, action, "intel_source", source, before, after)
 
 
 def _insert(conn: sqlite3.Connection, source: str, batch: IntelBatch, *, replace: bool) -> None:
