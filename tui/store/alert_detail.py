@@ -8,6 +8,9 @@ from typing import Any
 
 import orjson
 
+from tui.store import incidents
+from tui.store.triage import comments
+
 
 @dataclass(frozen=True)
 class EntityView:
@@ -75,14 +78,7 @@ def alert_detail(conn: sqlite3.Connection, alert_id: int, related_limit: int = 2
         resource=_resource(conn, fields["resource_id"]),
         incident=_incident(conn, alert_id),
         related=related_alerts(conn, alert_id, related_limit),
-        comments=[
-            {"author": a, "at": at, "body": b}
-            for a, at, b in conn.execute(
-                "SELECT author, at, body FROM comments WHERE target_type = 'alert'"
-                " AND target_id = ? ORDER BY id",
-                (alert_id,),
-            )
-        ],
+        comments=comments(conn, "alert", alert_id),
     )
 
 
@@ -120,18 +116,16 @@ def _incident(conn: sqlite3.Connection, alert_id: int) -> dict[str, Any] | None:
 
 
 def related_alerts(conn: sqlite3.Connection, alert_id: int, limit: int = 20) -> list[RelatedAlert]:
-    """The newest other alerts sharing an entity with this one, each once."""
+    """The newest other alerts sharing a strong entity with this one, each once."""
     found: dict[int, RelatedAlert] = {}
-    for aid, title, sev, t, status, etype, edisplay in conn.execute(
-        "SELECT a.id, a.alert_display_name, a.severity, a.start_time_utc, a.status, e.type,"
-        " e.display FROM alert_entities mine"
-        " JOIN entities e ON e.id = mine.entity_id"
-        " JOIN alert_entities other ON other.entity_id = mine.entity_id"
-        " AND other.alert_id != mine.alert_id"
-        " JOIN alerts a ON a.id = other.alert_id"
-        " WHERE mine.alert_id = ? ORDER BY a.start_time_utc DESC, a.id DESC LIMIT ?",
-        (alert_id, limit * 4),
-    ):
-        if aid not in found and len(found) < limit:
-            found[aid] = RelatedAlert(aid, title, sev, t, status, f"{etype} {edisplay}")
+    for row in incidents.related_alerts(conn, alert_id, limit * 4):
+        if row["id"] not in found and len(found) < limit:
+            found[row["id"]] = RelatedAlert(
+                row["id"],
+                row["alert_display_name"],
+                row["severity"],
+                row["start_time_utc"],
+                row["status"],
+                f"{row['entity_type']} {row['entity']}",
+            )
     return list(found.values())

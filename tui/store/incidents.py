@@ -270,7 +270,7 @@ def related_alerts(
     """Other alerts sharing a strong entity with this one (weak, common entities excluded)."""
     cur = conn.execute(
         "SELECT other.alert_id AS id, e.type AS entity_type, e.display AS entity,"
-        " a.alert_display_name, a.severity, a.start_time_utc"
+        " a.alert_display_name, a.severity, a.start_time_utc, a.status"
         " FROM alert_entities mine"
         " JOIN entities e ON e.id = mine.entity_id"
         " JOIN alert_entities other ON other.entity_id = mine.entity_id"
