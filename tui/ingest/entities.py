@@ -145,7 +145,8 @@ def resolve_refs(nodes: list[Any]) -> list[dict]:
 
     def resolve(value: Any) -> Any:
         if type(value) is dict and len(value) == 1 and "$ref" in value:
-            return by_id.get(value["$ref"], {})
+            ref = value["$ref"]  # every id is a string; a list or object here is unhashable
+            return by_id.get(ref, {}) if type(ref) is str else {}
         if type(value) is list:
             return [resolve(item) for item in value]
         return value
@@ -218,7 +219,8 @@ def _ip(e: dict, out: EntityList) -> list[Entity]:
 
 def _file(e: dict, out: EntityList) -> list[Entity]:
     found = [file(_s(e, "name"), _s(e, "directory"))]
-    for h in e.get("filehashes") or []:
+    hashes = e.get("filehashes")
+    for h in hashes if type(hashes) is list else ():
         if isinstance(h, dict):
             found.extend(_hash(_lower_keys(h), out))
     return found
