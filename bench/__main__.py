@@ -138,12 +138,8 @@ def _size(run: Run, args: argparse.Namespace, alerts: int) -> None:
         where, "search_baseline", f"{tag}: search baseline", lambda: stages.search_baseline(data)
     )
     run.step(where, "reports", f"{tag}: reports", lambda: stages.demo_reports(data, args.runs))
-    import_seconds = stages.median_import_seconds(where["ingest"])
     run.step(
-        where,
-        "suppression",
-        f"{tag}: suppression",
-        lambda: stages.suppression(data, import_seconds, args.runs),
+        where, "suppression", f"{tag}: suppression", lambda: stages.suppression(data, args.runs)
     )
     run.step(  # last: it may take many minutes, or time out
         where,

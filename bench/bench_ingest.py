@@ -60,38 +60,55 @@ class _PeakRss:
 
 def _child(kind: str, db: Path, source: Path) -> None:
     """Run one measurement in this (child) process and print it as JSON."""
+    if kind.startswith("threatdesk"):
+        result = _threatdesk(db, source, with_rules=kind == "threatdesk+rules")
+    else:
+        result = _sqlite_utils(db, source)
+    print(json.dumps(result))
+
+
+def _threatdesk(db: Path, source: Path, with_rules: bool) -> dict:
+    """`threatdesk import`: import_paths with the ingest-time suppression screen, into a fresh
+    database with no rule or (set up before the clock starts) bench_suppression's 100 rules."""
+    from tui.engine.suppression_ingest import IngestSuppression
+    from tui.ingest.pipeline import import_paths
+    from tui.store import Store
+
+    store = Store(db)
+    if with_rules:
+        from bench.bench_suppression import add_rules
+
+        add_rules(store, source)
+    screen = IngestSuppression()
     rss = _PeakRss()
     started = time.perf_counter()
-    if kind == "threatdesk":
-        from tui.ingest.pipeline import import_paths
-        from tui.store import Store
-
-        summary = import_paths(Store(db), [source])
-        count = summary.new + summary.unchanged + summary.updated
-        assert summary.rejected == 0 and not summary.refused, summary
-    else:
-        import orjson
-        import sqlite_utils
-
-        def rows():
-            with source.open("rb") as lines:
-                for line in lines:
-                    record = orjson.loads(line)
-                    yield {"id": record["id"], **record["properties"]}
-
-        table = sqlite_utils.Database(db)["alerts"]
-        table.insert_all(rows())
-        count = table.count
+    summary = import_paths(store, [source], screen=screen)
     seconds = time.perf_counter() - started
-    print(
-        json.dumps(
-            {
-                "alerts": count,
-                "seconds": seconds,
-                "peak_rss_mib": rss.stop(),
-            }
-        )
-    )
+    assert summary.rejected == 0 and not summary.refused, summary
+    return {
+        "alerts": summary.new + summary.unchanged + summary.updated,
+        "seconds": seconds,
+        "peak_rss_mib": rss.stop(),
+        "dismissed": screen.dismissed,
+    }
+
+
+def _sqlite_utils(db: Path, source: Path) -> dict:
+    import orjson
+    import sqlite_utils
+
+    def rows():
+        with source.open("rb") as lines:
+            for line in lines:
+                record = orjson.loads(line)
+                yield {"id": record["id"], **record["properties"]}
+
+    rss = _PeakRss()
+    started = time.perf_counter()
+    table = sqlite_utils.Database(db)["alerts"]
+    table.insert_all(rows())
+    seconds = time.perf_counter() - started
+    return {"alerts": table.count, "seconds": seconds, "peak_rss_mib": rss.stop()}
 
 
 def _measure(kind: str, source: Path, workdir: Path) -> dict:

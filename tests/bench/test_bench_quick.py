@@ -49,6 +49,7 @@ def test_quick_run_writes_every_section_with_figures(tmp_path: Path) -> None:
     size = results["sizes"]["20000"]
     assert set(STEPS) <= set(size)
     assert size["ingest"]["threatdesk"][0]["alerts"] == 20_000
+    assert size["ingest"]["threatdesk+rules"][0]["dismissed"] > 0
     assert size["correlation"]["engine"]["incremental_equals_rebuild"] is True
     assert size["ui"]["app"][0]["search_hits"] > 0
     assert "peak_rss_mb" in size["datatable"]

@@ -1,4 +1,4 @@
-"""New alerts go through suppression, then correlation, then automation, in that order."""
+"""New alerts are screened by suppression as they are written, then correlated, then automated."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from tests.factories import entity, make_alert
 from tui.config import Config
 from tui.engine.pipeline import process_new_alerts
 from tui.engine.suppression import save_rule
+from tui.engine.suppression_ingest import IngestSuppression
 from tui.engine.suppression_rule import Rule
 from tui.store import Store
 from tui.store.alerts import upsert_alerts
@@ -52,7 +53,7 @@ def test_suppressed_noise_neither_correlates_nor_fires_playbooks(store: Store, t
         make_alert(alert_type="VM_CredentialDumping", minutes=20, entities=[host]),
         make_alert(alert_type="Network_Scan", minutes=25, entities=[host]),
     ]
-    ids = upsert_alerts(store.conn, alerts).new_ids
+    ids = upsert_alerts(store.conn, alerts, IngestSuppression()).new_ids
     result = process_new_alerts(store, ids, _config(tmp_path))
 
     assert result.suppressed == 1

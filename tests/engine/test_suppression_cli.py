@@ -10,7 +10,7 @@ import pytest
 from tests.engine.test_suppression_engine import add, noise, similar_rule
 from tui.cli import main
 from tui.engine import suppression as sup
-from tui.engine.suppression_rule import dump_defender
+from tui.engine.suppression_rule import Condition, Op, Rule, dump_defender
 from tui.store import Store
 
 EXAMPLE = "azure-rest-api-specs-security-alerts/GetAlertsSuppressionRules_example.json"
@@ -121,3 +121,28 @@ def test_import_apply_stops_at_warnings_unless_forced(
     code, out, _ = run(store, capsys, "import", str(path), "--apply", "--force")
     assert "replaced backup-noise (Enabled)" in out and "dismissed 2 existing alert(s)" in out
     assert sup.dismissed_alerts(store, sup.get_rule(store, "backup-noise")) == ids
+
+
+def test_threatdesk_import_stores_matching_alerts_dismissed(
+    store: Store, real_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ingest-time suppression through `threatdesk import`, on the recorded Defender alerts."""
+    rule = Rule(
+        "unrecommended-ip-noise",
+        "Network_TrafficFromUnrecommendedIP",
+        reason="BenignPositive",
+        conditions=(Condition("entities.host.hostname", Op.IN, ("alertstest",)),),
+    )
+    saved = sup.save_rule(store, rule, apply_existing=False, actor="alice").rule
+    source = (
+        real_dir / "defender-for-cloud-recorded-api-responses/security_alerts_list_excerpt.json"
+    )
+    assert main(["--db", str(store.path), "import", str(source)]) == 0
+    assert "3 suppressed by rules" in capsys.readouterr().out
+    rows = store.conn.execute(
+        "SELECT alert_type, status, suppressed_by_rule FROM alerts ORDER BY id"
+    ).fetchall()
+    dismissed = [r for r in rows if r[1] == "Dismissed"]
+    assert dismissed == [("Network_TrafficFromUnrecommendedIP", "Dismissed", saved.id)] * 3
+    assert len(rows) > len(dismissed)
+    assert sup.get_rule(store, saved.id).hits == 3

@@ -8,8 +8,9 @@ import pytest
 
 from tests.factories import entity, make_alert
 from tui.engine import suppression as sup
+from tui.engine.suppression_ingest import IngestSuppression
 from tui.engine.suppression_rule import Condition, Op, Rule, RuleError, RuleState, load_defender
-from tui.model import Alert, EntityType, Severity
+from tui.model import Alert, EntityType, Severity, Status
 from tui.store import ConflictError, Store, transaction
 from tui.store.alerts import upsert_alerts
 from tui.store.audit import history, verify_chain
@@ -23,6 +24,11 @@ def backup(n: int) -> str:
 
 def add(store: Store, *alerts: Alert) -> list[int]:
     return upsert_alerts(store.conn, list(alerts)).new_ids
+
+
+def add_screened(store: Store, *alerts: Alert) -> list[int]:
+    """Alerts arriving through the ingest-time suppression screen."""
+    return upsert_alerts(store.conn, list(alerts), IngestSuppression()).new_ids
 
 
 def noise(
@@ -65,24 +71,27 @@ def similar_rule(name: str = "backup-noise", **kw: object) -> Rule:
     )
 
 
-@pytest.fixture
-def mixed(store: Store) -> dict[str, list[int]]:
+def mixed_alerts() -> dict[str, list[Alert]]:
     """Noise on build01, the same job elsewhere, an attack riding on it, another type."""
     return {
-        "noise": add(store, *(noise(n) for n in range(1, 6))),
-        "other_host": add(store, noise(6, host="web02.contoso.com")),
-        "attack": add(
-            store,
+        "noise": [noise(n) for n in range(1, 6)],
+        "other_host": [noise(6, host="web02.contoso.com")],
+        "attack": [
             make_alert(
                 alert_type="VM_SuspiciousProcess",
                 entities=[
                     entity(EntityType.HOST, "build01.contoso.com"),
                     entity(EntityType.PROCESS, backup(7) + "\x00 & mimikatz.exe privilege::debug"),
                 ],
-            ),
-        ),
-        "other_type": add(store, noise(8, alert_type="VM_Other")),
+            )
+        ],
+        "other_type": [noise(8, alert_type="VM_Other")],
     }
+
+
+@pytest.fixture
+def mixed(store: Store) -> dict[str, list[int]]:
+    return {group: add(store, *alerts) for group, alerts in mixed_alerts().items()}
 
 
 def test_simulate_finds_the_noise_only(store: Store, mixed: dict[str, list[int]]) -> None:
@@ -130,8 +139,11 @@ def test_simulate_equals_what_apply_then_does(store: Store, mixed: dict[str, lis
     assert row == ("FalsePositive", "Suppressed by rule backup-noise")
 
 
-def test_whole_store_and_batch_paths_agree(store: Store, mixed: dict[str, list[int]]) -> None:
-    """`simulate` (whole store) and the batches `apply_to_new` checks decide alike."""
+def test_simulate_and_ingest_decide_alike(
+    store: Store, mixed: dict[str, list[int]], tmp_path: Path
+) -> None:
+    """What `simulate` finds among stored alerts is what the ingest screen dismisses when the
+    same alerts arrive after the rule (both databases number the alerts alike)."""
     rules = [
         similar_rule(),
         Rule("r-ip", "*", conditions=(Condition("entities.ip.address", Op.IN, ("10.0.0.5",)),)),
@@ -151,27 +163,31 @@ def test_whole_store_and_batch_paths_agree(store: Store, mixed: dict[str, list[i
             conditions=(Condition("entities.process.commandline", Op.SIMILAR, text=backup(0)),),
         ),
     ]
-    all_ids = sorted(i for ids in mixed.values() for i in ids)
-    batches = [all_ids[0::2], all_ids[1::2], all_ids[2:5]]
+    arriving = [a for alerts in mixed_alerts().values() for a in alerts]
     for rule in rules:
         expected = sup.simulate(store, rule).alert_ids
         assert expected, rule.name
-        assert sup.matching_alert_ids(store, rule, within=all_ids) == expected, rule.name
-        for batch in batches:
-            got = sup.matching_alert_ids(store, rule, within=batch)
-            assert got == [a for a in expected if a in batch], rule.name
+        fresh = Store(tmp_path / f"{rule.name}.db")
+        saved = sup.save_rule(fresh, rule, apply_existing=False).rule
+        ids = add_screened(fresh, *arriving)
+        dismissed = [i for i in ids if status(fresh, i) == ("Dismissed", saved.id)]
+        assert dismissed == expected, rule.name
+        fresh.close()
 
 
 def test_ingest_time_suppression(store: Store) -> None:
     sup.save_rule(store, similar_rule(), apply_existing=False, actor="alice")
-    new = add(store, noise(1), noise(2), noise(3, host="web02.contoso.com"))
-    assert sup.apply_to_new(store, new) == 2
+    new = add_screened(store, noise(1), noise(2), noise(3, host="web02.contoso.com"))
     rule = sup.get_rule(store, "backup-noise")
     assert [status(store, i) for i in new] == [
         ("Dismissed", rule.id),
         ("Dismissed", rule.id),
         ("Active", None),
     ]
+    row = store.conn.execute(
+        "SELECT classification, classification_comment FROM alerts WHERE id = ?", (new[0],)
+    ).fetchone()
+    assert row == ("FalsePositive", "Suppressed by rule backup-noise")
     assert rule.hits == 2 and rule.last_hit_utc
     dismissals = [
         h
@@ -184,13 +200,35 @@ def test_ingest_time_suppression(store: Store) -> None:
     assert sup.dismissed_alerts(store, rule) == new[:2]
 
 
+def test_ingest_screen_leaves_closed_alerts_and_takes_the_oldest_rule(store: Store) -> None:
+    first = sup.save_rule(store, similar_rule("first"), apply_existing=False).rule
+    sup.save_rule(
+        store,
+        Rule("any-build01", "*", conditions=similar_rule().conditions[:1]),
+        apply_existing=False,
+    )
+    resolved = noise(2, status=Status.RESOLVED)
+    new = add_screened(store, noise(1), resolved)
+    assert status(store, new[0]) == ("Dismissed", first.id)
+    assert status(store, new[1]) == ("Resolved", None)
+
+
+def test_a_rule_saved_during_an_import_applies_from_the_next_batch(store: Store) -> None:
+    screen = IngestSuppression()
+    before = upsert_alerts(store.conn, [noise(1)], screen).new_ids
+    rule = sup.save_rule(store, similar_rule(), apply_existing=False).rule
+    after = upsert_alerts(store.conn, [noise(2)], screen).new_ids
+    assert status(store, before[0]) == ("Active", None)
+    assert status(store, after[0]) == ("Dismissed", rule.id)
+    assert screen.dismissed == 1
+
+
 def test_disabled_and_expired_rules_do_not_match_new_alerts(store: Store) -> None:
     sup.save_rule(store, similar_rule("off", state=RuleState.DISABLED), apply_existing=False)
     expired = similar_rule("old", expiration_date_utc="2020-01-01T00:00:00.000000Z")
     saved = sup.save_rule(store, expired, apply_existing=True).rule
     assert saved.effective_state("2026-01-01") is RuleState.EXPIRED
-    new = add(store, noise(1))
-    assert sup.apply_to_new(store, new) == 0
+    new = add_screened(store, noise(1))
     assert status(store, new[0]) == ("Active", None)
     with pytest.raises(RuleError, match="Expired"):
         sup.apply(store, saved)
@@ -310,18 +348,20 @@ def test_propose_identical_command_lines_gives_in(store: Store) -> None:
 def test_nul_command_line_is_not_suppressed_by_benign_rule(store: Store) -> None:
     """SECURITY 26 end to end: store, simulate and ingest-time suppression."""
     benign = add(store, make_alert(entities=[entity(EntityType.PROCESS, "nightly.exe")]))
-    hostile = add(
-        store, make_alert(entities=[entity(EntityType.PROCESS, "nightly.exe\x00 & mimikatz.exe")])
-    )
+    add(store, make_alert(entities=[entity(EntityType.PROCESS, "nightly.exe\x00 & mimikatz.exe")]))
     rule = Rule(
         "nightly",
         "*",
         conditions=(Condition("entities.process.commandline", Op.IN, ("nightly.exe",)),),
     )
     assert sup.simulate(store, rule).alert_ids == benign
-    sup.save_rule(store, rule, apply_existing=False)
-    assert sup.apply_to_new(store, benign + hostile) == 1
-    assert status(store, hostile[0])[0] == "Active"
+    saved = sup.save_rule(store, rule, apply_existing=False).rule
+    arrived = add_screened(
+        store,
+        make_alert(entities=[entity(EntityType.PROCESS, "nightly.exe")]),
+        make_alert(entities=[entity(EntityType.PROCESS, "nightly.exe\x00 & mimikatz.exe")]),
+    )
+    assert [status(store, i) for i in arrived] == [("Dismissed", saved.id), ("Active", None)]
 
 
 def test_contains_treats_like_wildcards_literally(store: Store) -> None:

@@ -1,5 +1,5 @@
 """Property: for any rule and any alerts, simulate predicts exactly what apply dismisses, the
-batch path used at ingest (`within=`) agrees, and nothing else changes."""
+ingest-time screen dismisses the same alerts as they arrive, and nothing else changes."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from tests.factories import entity, make_alert
 from tui.engine import suppression as sup
+from tui.engine.suppression_ingest import IngestSuppression
 from tui.engine.suppression_rule import Condition, Op, Rule
-from tui.model import EntityType
-from tui.store import Store, transaction
+from tui.model import EntityType, Status
+from tui.store import Store
 from tui.store.alerts import upsert_alerts
 
 HOSTS = ["build01.contoso.com", "build02.contoso.com", "web01"]
@@ -61,24 +62,25 @@ conditions_strategy = st.lists(
 )
 
 
-def _store(tmp: str, alerts: list[tuple]) -> tuple[Store, list[int]]:
-    store = Store(Path(tmp) / "p.db")
-    batch = [
+def _alerts(alerts: list[tuple]) -> list:
+    return [
         make_alert(
             alert_type=t,
+            status=Status(status),
             entities=[
                 entity(EntityType.HOST, h),
                 entity(EntityType.IP, ip),
                 entity(EntityType.PROCESS, cmd),
             ],
         )
-        for t, h, ip, cmd, _status in alerts
+        for t, h, ip, cmd, status in alerts
     ]
-    ids = upsert_alerts(store.conn, batch).new_ids
-    with transaction(store.conn):
-        for alert_id, (*_rest, status) in zip(ids, alerts, strict=True):
-            store.conn.execute("UPDATE alerts SET status = ? WHERE id = ?", (status, alert_id))
-    return store, ids
+
+
+def _statuses(store: Store) -> list[tuple[str, int | None]]:
+    return store.conn.execute(
+        "SELECT status, suppressed_by_rule FROM alerts ORDER BY id"
+    ).fetchall()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -86,17 +88,24 @@ def _store(tmp: str, alerts: list[tuple]) -> tuple[Store, list[int]]:
 def test_simulate_equals_apply_and_ingest(alerts: list, alert_type: str, conds: list) -> None:
     rule = Rule("prop-rule", alert_type, conditions=tuple(conds))
     with tempfile.TemporaryDirectory() as tmp:
-        store, ids = _store(tmp, alerts)
+        past, arriving = Store(Path(tmp) / "past.db"), Store(Path(tmp) / "new.db")
         try:
-            predicted = sup.simulate(store, rule).alert_ids
-            assert sup.matching_alert_ids(store, rule, within=ids[::-1]) == predicted
-            saved = sup.save_rule(store, rule, apply_existing=False, actor="p").rule
-            assert sup.apply(store, saved, actor="p") == predicted
-            for alert_id, (*_rest, status) in zip(ids, alerts, strict=True):
-                if alert_id not in predicted:
-                    row = store.conn.execute(
-                        "SELECT status FROM alerts WHERE id = ?", (alert_id,)
-                    ).fetchone()
-                    assert row == (status,)
+            ids = upsert_alerts(past.conn, _alerts(alerts)).new_ids
+            before = _statuses(past)
+            predicted = sup.simulate(past, rule).alert_ids
+            saved = sup.save_rule(past, rule, apply_existing=False, actor="p").rule
+            assert sup.apply(past, saved, actor="p") == predicted
+            expected = [
+                ("Dismissed", saved.id) if alert_id in predicted else row
+                for alert_id, row in zip(ids, before, strict=True)
+            ]
+            assert _statuses(past) == expected
+
+            sup.save_rule(arriving, rule, apply_existing=False, actor="p")
+            screen = IngestSuppression()
+            upsert_alerts(arriving.conn, _alerts(alerts), screen)
+            assert _statuses(arriving) == expected
+            assert screen.dismissed == len(predicted)
         finally:
-            store.close()
+            past.close()
+            arriving.close()

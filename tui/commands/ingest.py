@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -62,12 +61,20 @@ class _ProgressBar:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from tui.engine.suppression_ingest import IngestSuppression
     from tui.ingest.pipeline import import_paths
 
     store = open_store(args)
     bar = _ProgressBar() if sys.stderr.isatty() else None
     try:
-        summary = import_paths(store, args.files, fmt=args.fmt, strict=args.strict, progress=bar)
+        summary = import_paths(
+            store,
+            args.files,
+            fmt=args.fmt,
+            strict=args.strict,
+            progress=bar,
+            screen=IngestSuppression(),
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -100,9 +107,7 @@ def _unprocessed(store, new_ids) -> list[int]:
 
 
 def _process_new_alerts(store, new_ids, args: argparse.Namespace) -> None:
-    """Suppression, correlation and automation on the new alerts, once the engine exists."""
-    if importlib.util.find_spec("tui.engine.pipeline") is None:
-        return
+    """Correlation and automation on the new alerts (suppression screened them on arrival)."""
     from tui.engine.pipeline import process_new_alerts
 
     result = process_new_alerts(store, list(new_ids), config(args))

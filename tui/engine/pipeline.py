@@ -1,4 +1,7 @@
-"""What happens to newly imported alerts: suppression, then correlation, then automation."""
+"""What happens to newly imported alerts: correlation, then automation.
+
+Suppression comes first, while the alerts are written (`IngestSuppression`, handed to the
+import), so noise is dismissed before correlation or automation sees it."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tui.config import Config
-from tui.engine import automation, correlation, suppression
+from tui.engine import automation, correlation
 from tui.engine.correlation_settings import CorrelationSettings
 from tui.model.clock import utcnow
 from tui.store import Store
@@ -31,22 +34,20 @@ class PipelineResult:
 def process_new_alerts(
     store: Store, alert_ids: Sequence[int], config: Config | None = None
 ) -> PipelineResult:
-    """Run the engines on new alerts, in the order a SOC expects.
-
-    Suppression goes first so that noise is dismissed before it can join an incident or fire a
-    playbook; correlation next, so that incident-level automation sees the incidents.
-    """
+    """Run the engines on new alerts, in the order a SOC expects: correlation first, so that
+    incident-level automation sees the incidents. `suppressed` counts the alerts that arrived
+    dismissed by a rule."""
     config = config or Config()
     result = PipelineResult()
     if not alert_ids:
         return result
-    result.suppressed = suppression.apply_to_new(store, alert_ids)
     mark, started = last_incident_id(store.conn), utcnow()
     result.correlation = correlation.correlate_new(
         store, alert_ids, CorrelationSettings.from_config(config)
     )
     # Suppressed noise must not fire playbooks: that is what suppressing it means.
     wanted = not_suppressed(store.conn, list(alert_ids))
+    result.suppressed = len(alert_ids) - len(wanted)
     created, changed = incidents_touched(store.conn, mark, started)
     result.automated_runs = [
         *automation.on_alerts_created(store, config, wanted),

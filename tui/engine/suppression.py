@@ -1,9 +1,10 @@
 """Suppression: simulate a rule over past alerts, save it, apply it, and undo it.
 
-One function, `matching_alert_ids`, decides which alerts a rule matches, over the whole store
-(simulate, apply) or over a batch of new alerts (apply_to_new), and every value comparison goes
-through `Condition.matches`; so what simulate shows is what apply and ingest do. A rule dismisses
-only open alerts (Active, InProgress); closed ones carry an analyst's verdict and are left alone.
+`matching_alert_ids` decides which stored alerts a rule matches (simulate, apply), and
+`suppression_ingest` screens new alerts as they are written; every value comparison on both
+paths goes through `Condition.matches`, so what simulate shows is what apply and ingest do.
+A rule dismisses only open alerts (Active, InProgress); closed ones carry an analyst's verdict
+and are left alone.
 Nothing is deleted: dismissed alerts keep `suppressed_by_rule`, and disabling or deleting a rule
 asks whether to reactivate them.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,7 +43,6 @@ from tui.store import suppression as db
 
 ENGINE_ACTOR = "threatdesk"
 DEFAULT_LIFETIME = timedelta(days=30)
-_BATCH = 50_000  # new alerts matched per rule at a time
 _CLASSIFICATION = {
     "FalsePositive": Classification.FALSE_POSITIVE,
     "BenignPositive": Classification.BENIGN_POSITIVE,
@@ -163,32 +163,25 @@ def _keep_matching(conn: Any, alert_ids: list[int], cond: Condition) -> set[int]
     return matched
 
 
-def matching_alert_ids(
-    store: Store, rule: Rule, *, open_only: bool = True, within: Sequence[int] | None = None
-) -> list[int]:
-    """Alerts (ascending ids) that `rule` matches, among `within` (default: the whole store);
-    by default only the open ones it would dismiss."""
-    return [alert_id for alert_id, _rank in _matches(store, rule, open_only, within)]
+def matching_alert_ids(store: Store, rule: Rule) -> list[int]:
+    """The open stored alerts (ascending ids) that `rule` matches: those it would dismiss."""
+    return [alert_id for alert_id, _rank in _matches(store, rule)]
 
 
-def _matches(
-    store: Store, rule: Rule, open_only: bool, within: Sequence[int] | None
-) -> list[tuple[int, int]]:
-    """(id, severity rank) of the matching alerts.
+def _matches(store: Store, rule: Rule) -> list[tuple[int, int]]:
+    """(id, severity rank) of the open alerts `rule` matches.
 
     Conditions on strong keys (IP, host, hash, resource id, ...) become entity ids through the
     (type, key) index and are joined in SQL with the alert type; the other conditions are then
-    checked in Python on the entities of the remaining candidates only. Over the whole store
-    without a key condition, the first condition is evaluated over its entity type instead, so
-    no path walks every alert.
+    checked in Python on the entities of the remaining candidates only. Without a key
+    condition, the first condition is evaluated over its entity type instead, so no path walks
+    every alert.
     """
-    if within is not None and not within:
-        return []
     conn = store.conn
     alert_type = None if rule.alert_type == ALL_TYPES else rule.alert_type
     keyed = [c for c in rule.conditions if c.plan.exact]
     others = [c for c in rule.conditions if not c.plan.exact]
-    if not keyed and within is None and others:
+    if not keyed and others:
         # Nothing narrows by key: one pass over the entities of the first condition's type is
         # cheaper than visiting the entities of every alert of the type.
         keyed, others = [others[0]], others[1:]
@@ -198,16 +191,7 @@ def _matches(
         if not found:
             return []
         entity_sets.append(found)
-    candidates = db.candidate_alerts(
-        conn,
-        alert_type,
-        open_only=open_only,
-        id_range=(min(within), max(within)) if within is not None else None,
-        entity_sets=entity_sets,
-    )
-    if within is not None:
-        wanted = set(within)
-        candidates = [c for c in candidates if c[0] in wanted]
+    candidates = db.candidate_alerts(conn, alert_type, entity_sets)
     for cond in others:
         if not candidates:
             break
@@ -240,7 +224,7 @@ class Simulation:
 
 def simulate(store: Store, rule: Rule) -> Simulation:
     """The open past alerts `rule` would dismiss, with the warnings they raise."""
-    found = _matches(store, validate_scope(rule), True, None)
+    found = _matches(store, validate_scope(rule))
     ids = [alert_id for alert_id, _rank in found]
     high = sum(1 for _id, rank in found if rank == Severity.HIGH.rank)
     in_incident = len(db.open_incident_alert_ids(store.conn).intersection(ids)) if ids else 0
@@ -262,13 +246,24 @@ def dismissed_alerts(store: Store, rule: Rule) -> list[int]:
 # ---- effect ---------------------------------------------------------------------------------
 
 
+def dismissal(rule: Rule) -> tuple[str, str]:
+    """(classification, comment) an alert dismissed by `rule` records."""
+    classification = _CLASSIFICATION.get(rule.reason, Classification.UNDETERMINED)
+    note = f"Suppressed by rule {rule.name}" + (f": {rule.comment}" if rule.comment else "")
+    return classification.value, note
+
+
 def _dismiss(conn: Any, rule: Rule, alert_ids: Sequence[int], actor: str, now: str) -> list[int]:
     """Inside a transaction: dismiss, count the hits, write the audit row."""
     if not alert_ids:
         return []
-    classification = _CLASSIFICATION.get(rule.reason, Classification.UNDETERMINED)
-    note = f"Suppressed by rule {rule.name}" + (f": {rule.comment}" if rule.comment else "")
-    done = db.dismiss(conn, alert_ids, rule.id, classification.value, note, now)
+    done = db.dismiss(conn, alert_ids, rule.id, *dismissal(rule), now)
+    record_hits(conn, rule, done, actor, now)
+    return done
+
+
+def record_hits(conn: Any, rule: Rule, done: list[int], actor: str, now: str) -> None:
+    """Inside the transaction that dismissed `done`: count the hits, write the audit row."""
     if done:
         db.record_hits(conn, rule.id, len(done), now)
         audit.record(
@@ -280,7 +275,6 @@ def _dismiss(conn: Any, rule: Rule, alert_ids: Sequence[int], actor: str, now: s
             # The rule's author is named too: at ingest the actor is the engine.
             after={"rule": rule.name, "author": rule.author, "count": len(done), "alert_ids": done},
         )
-    return done
 
 
 def apply(store: Store, rule: Rule, actor: str | None = None) -> list[int]:
@@ -297,35 +291,6 @@ def apply(store: Store, rule: Rule, actor: str | None = None) -> list[int]:
     conn = store.conn
     with transaction(conn):
         return _dismiss(conn, rule, matching_alert_ids(store, rule), actor or current_user(), now)
-
-
-def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def apply_to_new(store: Store, alert_ids: Sequence[int], actor: str = ENGINE_ACTOR) -> int:
-    """Run every enabled, unexpired rule over newly imported alerts; return how many were
-    dismissed. The first matching rule (lowest id) takes an alert."""
-    conn = store.conn
-    now = utcnow()
-    rules = [rule_from_row(r) for r in db.active_rule_rows(conn, now)] if alert_ids else []
-    if not rules:
-        return 0
-    hits: dict[int, list[int]] = defaultdict(list)
-    for chunk in _chunks(sorted(alert_ids), _BATCH):
-        left = list(chunk)
-        for rule in rules:  # lowest id first: the oldest rule takes an alert
-            taken = matching_alert_ids(store, rule, within=left)
-            if taken:
-                hits[rule.id].extend(taken)
-                gone = set(taken)
-                left = [a for a in left if a not in gone]
-    if not hits:
-        return 0
-    by_id = {r.id: r for r in rules}
-    with transaction(conn):
-        return sum(len(_dismiss(conn, by_id[rid], ids, actor, now)) for rid, ids in hits.items())
 
 
 # ---- rule changes ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from tui.ingest.reader import DocumentSplitter, csv_records, jsonl_records, snif
 from tui.ingest.records import RawRecord, parse
 from tui.store import Store, audit, quarantine, transaction
 from tui.store import imports as import_log
-from tui.store.alerts import SOURCE_COLUMNS, PreparedAlert, prepare, write_prepared
+from tui.store.alerts import SOURCE_COLUMNS, PreparedAlert, Screen, prepare, write_prepared
 
 BATCH = 5000  # alerts per write transaction
 WORK_CHUNK = 500  # records per task sent to a worker process
@@ -75,14 +75,16 @@ def import_paths(
     fmt: str = "auto",
     strict: bool = False,
     progress: Progress | None = None,
+    screen: Screen | None = None,
 ) -> ImportSummary:
     """Import every file. A file in no known format (or unreadable) is refused before anything
-    of it is stored and listed in `refused`; the other files are imported."""
+    of it is stored and listed in `refused`; the other files are imported. `screen` (the
+    engine's suppression rules) decides which new alerts are stored dismissed."""
     summary = ImportSummary()
     started = time.perf_counter()
     for path in map(Path, paths):
         try:
-            _import_file(store, path, fmt, strict, progress, summary)
+            _import_file(store, path, fmt, strict, progress, screen, summary)
         except FormatError as exc:
             summary.refused[str(path)] = str(exc)
     summary.seconds = time.perf_counter() - started
@@ -95,6 +97,7 @@ def _import_file(
     fmt: str,
     strict: bool,
     progress: Progress | None,
+    screen: Screen | None,
     summary: ImportSummary,
 ) -> None:
     name = str(path)
@@ -109,7 +112,7 @@ def _import_file(
         source = _open(path, source.fmt)
     import_id = import_log.start(store.conn, name, source.fmt)
     for batch in _checked(source):
-        _store_batch(store, import_id, name, batch, summary)
+        _store_batch(store, import_id, name, batch, screen, summary)
         if progress is not None:
             progress(max(batch[-1].record.offset, 0), total)
     with transaction(store.conn) as conn:
@@ -280,12 +283,17 @@ def _mark_duplicates(seen: import_log.SeenIds, batch: list[_Outcome], unit: str)
 
 
 def _store_batch(
-    store: Store, import_id: int, name: str, batch: list[_Outcome], summary: ImportSummary
+    store: Store,
+    import_id: int,
+    name: str,
+    batch: list[_Outcome],
+    screen: Screen | None,
+    summary: ImportSummary,
 ) -> None:
     alerts = [o.prepared for o in batch if o.prepared is not None]
     bad = [_rejected(name, o) for o in batch if o.prepared is None]
     with transaction(store.conn) as conn:
-        result = write_prepared(conn, alerts)
+        result = write_prepared(conn, alerts, screen)
         quarantine.add(conn, bad)
         import_log.add_counts(
             conn, import_id, result.new, result.updated, result.unchanged, len(bad)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
 
 import orjson
 
 from tui.model import Alert
 from tui.model.clock import utcnow
 from tui.store.db import transaction
+from tui.store.suppression import OPEN_STATUSES
 
 # Source fields a newer version of an alert may change. Triage columns (status, owner,
 # classification, comments, suppressed_by_rule, version) are never in this list.
@@ -49,7 +50,17 @@ SOURCE_COLUMNS = (
     "raw",
     "content_hash",
 )
-_INSERT_COLUMNS = ("id", "source_id", *SOURCE_COLUMNS, "imported_at", "status", "updated_at")
+_INSERT_COLUMNS = (
+    "id",
+    "source_id",
+    *SOURCE_COLUMNS,
+    "imported_at",
+    "status",
+    "updated_at",
+    "suppressed_by_rule",
+    "classification",
+    "classification_comment",
+)
 _INSERT_SQL = (
     f"INSERT INTO alerts ({', '.join(_INSERT_COLUMNS)})"
     f" VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
@@ -66,13 +77,7 @@ class UpsertResult:
     updated: int = 0
     unchanged: int = 0
     new_ids: list[int] | None = None
-
-    def __iadd__(self, other: UpsertResult) -> UpsertResult:
-        self.new += other.new
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        self.new_ids = (self.new_ids or []) + (other.new_ids or [])
-        return self
+    dismissed: dict[int, list[int]] = field(default_factory=dict)  # rule id -> new alert ids
 
 
 def _dumps(value: object) -> str:
@@ -150,7 +155,37 @@ def prepare(alert: Alert) -> PreparedAlert:
     )
 
 
-def upsert_alerts(conn: sqlite3.Connection, alerts: Sequence[Alert]) -> UpsertResult:
+class Dismissal(NamedTuple):
+    """How a new alert arrives dismissed: the rule that took it and the verdict it records."""
+
+    rule_id: int
+    classification: str
+    comment: str
+
+
+Verdict = Callable[[PreparedAlert], Dismissal | None]
+
+
+class Screen(Protocol):
+    """Decides which new alerts arrive dismissed (suppression rules live in the engine layer).
+
+    Both calls run inside the write transaction that stores the alerts, so a rule saved while
+    an import runs applies from the next batch on, and an alert is never stored open and then
+    rewritten as dismissed."""
+
+    def begin(self, conn: sqlite3.Connection) -> Verdict | None:
+        """The verdict for each new open alert of this batch; None when no rule is active."""
+
+    def record(self, conn: sqlite3.Connection, dismissed: dict[int, list[int]]) -> None:
+        """Account for what the batch dismissed (rule id -> alert ids): hits and audit."""
+
+
+_OPEN = frozenset(OPEN_STATUSES)
+
+
+def upsert_alerts(
+    conn: sqlite3.Connection, alerts: Sequence[Alert], screen: Screen | None = None
+) -> UpsertResult:
     """Insert new alerts and refresh changed ones in one short transaction.
 
     A re-imported alert whose raw record is unchanged is left alone; a changed one gets its
@@ -159,21 +194,20 @@ def upsert_alerts(conn: sqlite3.Connection, alerts: Sequence[Alert]) -> UpsertRe
     if not alerts:
         return UpsertResult(new_ids=[])
     with transaction(conn):
-        return write_alerts(conn, alerts)
+        return write_prepared(conn, [prepare(a) for a in alerts], screen)
 
 
-def write_alerts(conn: sqlite3.Connection, alerts: Sequence[Alert]) -> UpsertResult:
-    """`upsert_alerts` inside the caller's write transaction."""
-    return write_prepared(conn, [prepare(a) for a in alerts])
-
-
-def write_prepared(conn: sqlite3.Connection, alerts: Sequence[PreparedAlert]) -> UpsertResult:
+def write_prepared(
+    conn: sqlite3.Connection, alerts: Sequence[PreparedAlert], screen: Screen | None = None
+) -> UpsertResult:
     """Upsert prepared alerts inside the caller's write transaction (the import adds its
-    quarantine rows and counters to the same transaction, and prepares alerts in workers)."""
+    quarantine rows and counters to the same transaction, and prepares alerts in workers).
+    New open alerts that `screen` dismisses are stored dismissed."""
     latest = list({a.source_id: a for a in alerts}.values())  # a repeated id: the last copy
     result = UpsertResult(unchanged=len(alerts) - len(latest), new_ids=[])
     alerts = latest
     now = utcnow()
+    verdict = screen.begin(conn) if screen is not None else None
     existing = _existing(conn, [a.source_id for a in alerts])
     # The caller holds the write lock, so ids can be assigned here rather than read back.
     next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM alerts").fetchone()[0]
@@ -181,7 +215,22 @@ def write_prepared(conn: sqlite3.Connection, alerts: Sequence[PreparedAlert]) ->
     for alert in alerts:
         found = existing.get(alert.source_id)
         if found is None:
-            inserts.append((next_id, alert.source_id, *alert.values, now, alert.status, now))
+            status, rule_id, classification, note = _arrival(
+                alert, verdict, next_id, result.dismissed
+            )
+            inserts.append(
+                (
+                    next_id,
+                    alert.source_id,
+                    *alert.values,
+                    now,
+                    status,
+                    now,
+                    rule_id,
+                    classification,
+                    note,
+                )
+            )
             ids[alert.source_id] = next_id
             result.new_ids.append(next_id)
             touched.append(alert)
@@ -202,7 +251,22 @@ def write_prepared(conn: sqlite3.Connection, alerts: Sequence[PreparedAlert]) ->
         conn.executemany("DELETE FROM alert_techniques WHERE alert_id = ?", updated_ids)
         conn.executemany("DELETE FROM alerts_fts WHERE rowid = ?", updated_ids)
     _write_children(conn, touched, ids)
+    if result.dismissed:
+        screen.record(conn, result.dismissed)
     return result
+
+
+def _arrival(
+    alert: PreparedAlert, verdict: Verdict | None, alert_id: int, dismissed: dict[int, list[int]]
+) -> tuple[str, int | None, str, str]:
+    """(status, suppressed_by_rule, classification, comment) a new alert is stored with.
+    Only open alerts are screened: a closed one carries the source's verdict."""
+    if verdict is not None and alert.status in _OPEN:
+        taken = verdict(alert)
+        if taken is not None:
+            dismissed.setdefault(taken.rule_id, []).append(alert_id)
+            return ("Dismissed", *taken)
+    return (alert.status, None, "", "")
 
 
 def _existing(conn: sqlite3.Connection, source_ids: list[str]) -> dict[str, tuple[int, str]]:

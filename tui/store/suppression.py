@@ -224,15 +224,10 @@ def like_pattern(needle: str) -> str:
 
 
 def candidate_alerts(
-    conn: sqlite3.Connection,
-    alert_type: str | None,
-    *,
-    open_only: bool,
-    id_range: tuple[int, int] | None,
-    entity_sets: Sequence[Sequence[int]],
+    conn: sqlite3.Connection, alert_type: str | None, entity_sets: Sequence[Sequence[int]]
 ) -> list[tuple[int, int]]:
-    """(id, severity rank), ascending ids, of alerts of `alert_type` (None = any), within
-    `id_range`, linked to at least one entity of every set in `entity_sets`.
+    """(id, severity rank), ascending ids, of open alerts of `alert_type` (None = any),
+    linked to at least one entity of every set in `entity_sets`.
 
     With an alert type the covering index alerts_type_id_status answers without reading alert
     rows; without one, the matching entities drive the query, and a unary + keeps the planner
@@ -242,23 +237,15 @@ def candidate_alerts(
     if alert_type is not None:
         clauses.append("alert_type = ?")
         params.append(alert_type)
-    if id_range is not None:
-        clauses.append("id BETWEEN ? AND ?")
-        params.extend(id_range)
-    if open_only:
-        plus = "+" if alert_type is None and entity_sets else ""
-        clauses.append(f"{plus}status IN {OPEN_STATUSES!r}")
+    plus = "+" if alert_type is None and entity_sets else ""
+    clauses.append(f"{plus}status IN {OPEN_STATUSES!r}")
     linked = (
         "SELECT alert_id FROM alert_entities WHERE entity_id IN (SELECT value FROM json_each(?))"
     )
-    if id_range is not None:
-        linked += " AND alert_id BETWEEN ? AND ?"
     for entity_ids in entity_sets:
         clauses.append(f"id IN ({linked})")
         params.append(_ids_json(entity_ids))
-        if id_range is not None:
-            params.extend(id_range)
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    where = f" WHERE {' AND '.join(clauses)}"
     sql = f"SELECT id, severity_rank FROM alerts{where} ORDER BY id"
     return conn.execute(sql, params).fetchall()
 
