@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,10 +82,6 @@ class Alert:
     raw: str = ""
 
 
-def _is_placeholder(value: str) -> bool:
-    return value.strip().lower() in PLACEHOLDERS
-
-
 def normalize_ip(value: str) -> str | None:
     """Canonical IP text, or None for invalid, loopback, unspecified and placeholder addresses."""
     try:
@@ -96,19 +93,38 @@ def normalize_ip(value: str) -> str | None:
     return ip.compressed
 
 
+# Short values (host names, accounts, IPs, resource ids) repeat across thousands of alerts of an
+# import; long ones (command lines) rarely do and would make the cache hold megabytes.
+_CACHED_CHARS = 256
+_CASE_KEPT = frozenset({EntityType.PROCESS, EntityType.URL})
+
+
 def entity_key(kind: EntityType, value: str) -> str | None:
     """The normalized strong key of an entity value, or None when it cannot be evidence.
 
     Keys use the visible form (control characters escaped), so `nightly.exe\\x00 & x` never
     equals `nightly.exe`.
     """
-    if not isinstance(value, str) or _is_placeholder(value):
+    if type(value) is str and len(value) <= _CACHED_CHARS:
+        return _cached_key(kind, value)
+    return _key(kind, value)
+
+
+def _key(kind: EntityType, value: str) -> str | None:
+    if not isinstance(value, str):
         return None
-    text = visible(value.strip())
+    stripped = value.strip()
+    if stripped.lower() in PLACEHOLDERS:
+        return None
     if kind is EntityType.IP:
         return normalize_ip(value)
-    if kind in (EntityType.PROCESS, EntityType.URL):
+    text = visible(stripped)
+    if kind in _CASE_KEPT:
         return text
     if kind is EntityType.FILE_HASH and set(text) == {"0"}:
         return None
     return text.lower()
+
+
+# typed: a str kind must not share the entry of the EntityType member equal to it.
+_cached_key = functools.lru_cache(maxsize=16_384, typed=True)(_key)
