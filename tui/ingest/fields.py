@@ -21,6 +21,8 @@ _TIME = re.compile(
 )
 # The Azure portal's CSV export: "6/20/2024, 8:51:02.123 AM" (UTC).
 _PORTAL_TIME = re.compile(r"\d{1,2}/\d{1,2}/\d{4}, \d{1,2}:\d{2}:\d{2}(?:\.\d{1,6})? [AP]M")
+# What Microsoft's APIs write (100 ns ticks, UTC): normalized by cutting, no parsing needed.
+_PLAIN_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z", re.ASCII)
 _UTC_SUFFIXES = frozenset({None, "Z", "z", "+00:00", "+0000", "-00:00"})
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Alert times outside this range are bogus: year 9999 would pin an alert to the top of the
@@ -66,7 +68,7 @@ def identifier(record: dict, key: str) -> str:
         raise RecordError(f"{key} is {len(value):,} characters long (limit {MAX_ID_CHARS})")
     if not _ID_CHARS.fullmatch(value):
         raise RecordError(f"{key} contains whitespace or control characters")
-    if ".." in re.split(r"[/\\]", value):
+    if ".." in value and ".." in re.split(r"[/\\]", value):
         raise RecordError(f"{key} {value!r} contains a '..' path segment")
     return value
 
@@ -108,6 +110,13 @@ def iso_time(value: object, key: str) -> str:
 
 
 def _iso_time(value: object, key: str) -> str:
+    if type(value) is str and _PLAIN_UTC.fullmatch(value):
+        try:
+            datetime.fromisoformat(value[:19])  # the calendar check: no February 30th
+        except ValueError:
+            pass  # the general path below says why
+        else:
+            return value[:26] + "Z"  # 7 fractional digits cut to microseconds
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
             when = _EPOCH + timedelta(milliseconds=value)
@@ -175,8 +184,13 @@ def status(value: object, key: str) -> Status:
 
 def intents(names: list[str]) -> tuple[Intent, ...]:
     """Known kill-chain intents, in kill-chain order; unknown names are ignored."""
-    found = {i for i in (Intent.parse(n) for n in names if n) if i and i is not Intent.UNKNOWN}
-    return tuple(i for i in Intent if i in found)
+    found = {Intent.parse(n) for n in names if n}
+    found -= _NOT_INTENTS
+    return tuple(sorted(found, key=_INTENT_RANK.__getitem__))
+
+
+_NOT_INTENTS = frozenset({None, Intent.UNKNOWN})
+_INTENT_RANK = {intent: rank for rank, intent in enumerate(Intent)}  # kill-chain order
 
 
 def split_list(value: object, key: str) -> list[str]:
@@ -192,7 +206,7 @@ def split_list(value: object, key: str) -> list[str]:
 
 def techniques(values: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(techniques, sub-techniques) from ATT&CK ids; a sub-technique implies its parent."""
-    found = [v.strip().upper() for v in values if TECHNIQUE.fullmatch(v.strip().upper())]
+    found = [t for t in (v.strip().upper() for v in values) if TECHNIQUE.fullmatch(t)]
     subs = tuple(dict.fromkeys(v for v in found if "." in v))
     parents = tuple(dict.fromkeys([*(v for v in found if "." not in v), *(s[:5] for s in subs)]))
     return parents, subs
