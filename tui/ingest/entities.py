@@ -27,7 +27,7 @@ def _present(value: object) -> bool:
 
 def make(kind: EntityType, display: str, key_value: str | None = None, /, **data: Any) -> Entity:
     key = entity_key(kind, key_value if key_value is not None else display)
-    return Entity(type=kind, display=display, key=key, data=data)
+    return Entity(kind, display, key, data)
 
 
 def host(name: str, domain: str = "", **data: Any) -> Entity:
@@ -127,21 +127,16 @@ def _lower_keys(entity: dict) -> dict[str, Any]:
 
 
 def resolve_refs(nodes: list[Any]) -> list[dict]:
-    """The entity objects of `nodes` with each `{"$ref": id}` attribute (or list item) replaced
-    by the entity it names.
+    """The entity objects of `nodes`, keys lower-cased (the REST API writes camelCase, Log
+    Analytics PascalCase), with each `{"$ref": id}` attribute (or list item) replaced by the
+    entity it names.
 
     The REST API defines every entity once, at the top of `entities` or inline in the first
     entity that uses it, and refers to it by `$ref`; Log Analytics repeats referenced entities
     inline instead, which needs no resolving. References are resolved one level deep: enough to
     find a process's host or a file's hashes, and no attacker-controlled recursion.
     """
-    by_id: dict[str, dict] = {}
-    for node in nodes:
-        if type(node) is dict:
-            # Entities defined inline as an attribute of an earlier entity are referable too.
-            for item in (node, *node.values()):
-                if type(item) is dict and type(item.get("$id")) is str:
-                    by_id.setdefault(item["$id"], item)
+    by_id = _referable(nodes)
 
     def resolve(value: Any) -> Any:
         if type(value) is dict and len(value) == 1 and "$ref" in value:
@@ -151,11 +146,30 @@ def resolve_refs(nodes: list[Any]) -> list[dict]:
             return [resolve(item) for item in value]
         return value
 
+    # Most attributes are scalars: testing the type inline saves a call for each of them.
     return [
-        {k: resolve(v) for k, v in node.items()}
+        {k.lower(): resolve(v) if type(v) in _CONTAINERS else v for k, v in node.items()}
         for node in map(resolve, nodes)
         if type(node) is dict
     ]
+
+
+_CONTAINERS = (dict, list)
+
+
+def _referable(nodes: list[Any]) -> dict[str, dict]:
+    """Entities by `$id`, the first definition winning: the top-level ones and those defined
+    inline as an attribute of an earlier entity."""
+    by_id: dict[str, dict] = {}
+    for node in nodes:
+        if type(node) is not dict:
+            continue
+        if type(node.get("$id")) is str:
+            by_id.setdefault(node["$id"], node)
+        for item in node.values():
+            if type(item) is dict and type(item.get("$id")) is str:
+                by_id.setdefault(item["$id"], item)
+    return by_id
 
 
 def _s(entity: dict, key: str) -> str:
@@ -179,8 +193,7 @@ def defender_entities(nodes: list[Any], resource_ids: list[str]) -> list[Entity]
     out = EntityList()
     for resource_id in resource_ids:
         out.add(azure_resource(resource_id))
-    for raw in resolve_refs(nodes):
-        e = _lower_keys(raw)
+    for e in resolve_refs(nodes):
         kind = _s(e, "type").lower()
         builder = _BUILDERS.get(kind) or (_k8s if kind.startswith("k8s") else None)
         if builder is not None:
