@@ -6,11 +6,12 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import NamedTuple, Protocol
 
 import orjson
 
-from tui.model import Alert
+from tui.model import Alert, EntityType, Intent, Severity, Status
 from tui.model.clock import utcnow
 from tui.store.db import transaction
 from tui.store.suppression import OPEN_STATUSES
@@ -88,17 +89,22 @@ def content_hash(raw: str) -> str:
     return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def _source_values(alert: Alert, digest: str) -> tuple:
-    techniques = ",".join(dict.fromkeys((*alert.techniques, *alert.sub_techniques)))
+# Enum member -> its value: `.value` is a Python-level property, a few of them per alert.
+_VALUE: dict[StrEnum, str] = {
+    member: member.value for kind in (EntityType, Intent, Severity, Status) for member in kind
+}
+
+
+def _source_values(alert: Alert, digest: str, techniques: tuple[str, ...]) -> tuple:
     return (
         alert.source_format,
         alert.system_alert_id,
         alert.alert_type,
         alert.alert_display_name,
         alert.description,
-        alert.severity.value,
+        _VALUE[alert.severity],
         alert.severity.rank,
-        ",".join(i.value for i in alert.intent),
+        ",".join([_VALUE[i] for i in alert.intent]),
         alert.start_time_utc,
         alert.end_time_utc,
         alert.time_generated_utc,
@@ -116,10 +122,10 @@ def _source_values(alert: Alert, digest: str) -> tuple:
         alert.vendor_name,
         alert.product_component_name,
         alert.alert_uri,
-        techniques,
+        ",".join(techniques),
         alert.source_incident_id,
         int(alert.is_simulated),
-        alert.status.value,
+        _VALUE[alert.status],
         alert.raw,
         digest,
     )
@@ -142,16 +148,17 @@ def prepare(alert: Alert) -> PreparedAlert:
     keyed = {}
     for e in alert.entities:
         if e.key is not None:
-            keyed.setdefault((e.type.value, e.key), (e.display, e.data))
-    entities = tuple((t, k, d, _dumps(data)) for (t, k), (d, data) in keyed.items())
+            keyed.setdefault((_VALUE[e.type], e.key), (e.display, e.data))
+    entities = tuple([(t, k, d, _dumps(data)) for (t, k), (d, data) in keyed.items()])
+    techniques = tuple(dict.fromkeys((*alert.techniques, *alert.sub_techniques)))
     return PreparedAlert(
         alert.source_id,
         digest,
-        _source_values(alert, digest),
-        alert.status.value,
+        _source_values(alert, digest, techniques),
+        _VALUE[alert.status],
         entities,
-        tuple(dict.fromkeys((*alert.techniques, *alert.sub_techniques))),
-        (alert.alert_display_name, alert.description, " ".join(e[2] for e in entities)),
+        techniques,
+        (alert.alert_display_name, alert.description, " ".join([e[2] for e in entities])),
     )
 
 
