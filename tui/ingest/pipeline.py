@@ -33,9 +33,13 @@ from tui.store.alerts import SOURCE_COLUMNS, PreparedAlert, Screen, prepare, wri
 
 BATCH = 5000  # alerts per write transaction
 WORK_CHUNK = 500  # records per task sent to a worker process
-# Parsing and normalizing take about twice the CPU of the SQLite writes: the writer keeps one
-# core, workers get the others (at least one, so parsing overlaps writing on two cores).
-WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))
+# Parsing and normalizing take more CPU than the SQLite writes, and the writer spends most of
+# its time in SQLite's C code: one worker per core (the writer shares them) keeps every core
+# busy, where one core per role left a core idle whenever either side waited.
+WORKERS = max(1, min(4, os.cpu_count() or 2))
+# Chunks in flight: a whole write batch plus two per worker, so the workers keep parsing while
+# the writer commits a batch. Memory stays bounded by this, not by the file.
+IN_FLIGHT = BATCH // WORK_CHUNK + 2 * WORKERS
 PARALLEL_BYTES = 8 * 1024 * 1024  # smaller files are not worth starting workers for
 SNIFF_BYTES = 64 * 1024
 DETECT_RECORDS = 20  # records tried before a file is declared to be in no known format
@@ -201,8 +205,8 @@ def _checked(source: _Source) -> Iterator[list[_Outcome]]:
 def _mapped(source: _Source) -> Iterator[list[_Outcome]]:
     """`_work` over chunks of records, in file order, in worker processes when worthwhile.
 
-    At most two chunks per worker are in flight, so memory stays bounded however fast the file
-    is read. Workers return plain row tuples: pickling them costs a fraction of an Alert's."""
+    At most IN_FLIGHT chunks are in flight, so memory stays bounded however fast the file is
+    read. Workers return plain row tuples: pickling them costs a fraction of an Alert's."""
     chunks = _batched(source.records, WORK_CHUNK)
     if not source.workers:
         yield from (_work(source.fmt, chunk) for chunk in chunks)
@@ -214,7 +218,7 @@ def _mapped(source: _Source) -> Iterator[list[_Outcome]]:
         pending: deque[Future] = deque()
         for chunk in chunks:
             pending.append(pool.submit(_work, source.fmt, chunk))
-            if len(pending) >= 2 * source.workers:
+            if len(pending) >= IN_FLIGHT:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
