@@ -76,13 +76,16 @@ def prepare(data: Dataset) -> dict:
 
 def ingest(data: Dataset, runs: int) -> dict:
     """threatdesk import (with no rule, and with bench_suppression's 100 rules) vs sqlite-utils
-    insert_all, interleaved; the last import without rules is kept."""
-    results: dict[str, list[dict]] = {"threatdesk": [], "threatdesk+rules": [], "sqlite-utils": []}
+    insert_all and the parse + insert floor, interleaved; the last import without rules is
+    kept."""
+    kinds = ("threatdesk", "threatdesk+rules", "sqlite-utils", "floor")
+    results: dict[str, list[dict]] = {kind: [] for kind in kinds}
     for _ in range(runs):
         for kind, measured in results.items():
             measured.append(bench_ingest._measure(kind, data.jsonl, data.folder))
     _remove_database(data.folder / "sqlite-utils.db")
     _remove_database(data.folder / "threatdesk+rules.db")
+    _remove_database(data.folder / "floor.db")
     for suffix in ("", "-wal", "-shm"):
         kept = Path(f"{data.folder / 'threatdesk.db'}{suffix}")
         if kept.exists():
