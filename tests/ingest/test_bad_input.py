@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tui.ingest import defender
 from tui.ingest.pipeline import import_paths
 from tui.store import Store, transaction
 from tui.store.quarantine import entries
 from tui.store.triage import get_triage, update_triage
+
+DATA = Path(__file__).parent / "data"
 
 SUB = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg"
 
@@ -211,3 +214,35 @@ def test_worker_processes_give_the_same_result(store: Store, tmp_path: Path, mon
     ]
     assert json.loads(entries(store.conn)[0].raw)["id"] == alert_id(4)
     assert sorted(summary.new_ids) == list(range(1, 21))
+
+
+def test_ocsf_hashes_of_the_wrong_type_are_quarantined(store: Store, tmp_path: Path) -> None:
+    """A hostile OCSF finding whose file hashes are a number costs that record only."""
+    lines = (DATA / "ocsf_detection_findings.jsonl").read_text().splitlines()
+    hostile = json.loads(lines[0])
+    hostile["evidences"][0]["process"]["file"]["hashes"] = 7
+    path = tmp_path / "findings.jsonl"
+    path.write_text("\n".join([json.dumps(hostile), *lines[1:]]) + "\n")
+    summary = import_paths(store, [path], fmt="ocsf")
+    assert (summary.new, summary.rejected) == (len(lines) - 1, 1)
+    [entry] = entries(store.conn)
+    assert (entry.record_no, entry.reason) == (1, "hashes must be an array, got number")
+
+
+def test_an_unforeseen_adapter_error_costs_one_record(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception no check anticipated is quarantined with its type, not fatal."""
+    normalize = defender.normalize
+
+    def fragile(record: dict, raw: str):
+        if record["id"] == alert_id(2):
+            raise KeyError("surprise")
+        return normalize(record, raw)
+
+    monkeypatch.setattr(defender, "normalize", fragile)
+    lines = [line(defender_record(n)) for n in (1, 2, 3)]
+    summary = import_paths(store, [write_lines(tmp_path / "a.jsonl", lines)])
+    assert (summary.new, summary.rejected) == (2, 1)
+    [entry] = entries(store.conn)
+    assert (entry.record_no, entry.reason) == (2, "cannot be read (KeyError: 'surprise')")

@@ -193,7 +193,7 @@ def _user(user: dict) -> Entity:
 def _file(file: dict, out: EntityList) -> None:
     path = _str(file, "path") or _str(file, "name")
     out.add(ent.make(EntityType.FILE, path))
-    for h in file.get("hashes") or []:
+    for h in f.array(file, "hashes"):
         out.add(ent.file_hash(_str(h, "value"), _str(h, "algorithm")))
 
 

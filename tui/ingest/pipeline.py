@@ -255,6 +255,8 @@ def _outcome(adapter: ModuleType, record: RawRecord) -> _Outcome:
         prepared = prepare(adapter.normalize(value, text))
     except RecordError as exc:
         return _Outcome(record, reason=str(exc))
+    except Exception as exc:  # a shape no check foresaw costs one record, not the whole import
+        return _Outcome(record, reason=f"cannot be read ({type(exc).__name__}: {exc})"[:500])
     record.data = b""  # the verbatim record travels inside `prepared`
     return _Outcome(record, prepared)
 
