@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.factories import entity, make_alert
-from tui.store import Store
-from tui.store.alerts import upsert_alerts
+from tui.store import Store, transaction
+from tui.store.alerts import EntityIds, prepare, upsert_alerts, write_prepared
 
 
 def _count(store: Store, table: str) -> int:
@@ -38,3 +38,28 @@ def test_a_changed_alert_gets_its_children_refreshed(store: Store) -> None:
     assert keys == [("203.0.113.2",)]
     hits = store.conn.execute("SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH 'changed'")
     assert len(hits.fetchall()) == 1 and _count(store, "alerts_fts") == 1
+
+
+def _links(store: Store) -> dict[str, int]:
+    return dict(
+        store.conn.execute(
+            "SELECT a.source_id, ae.entity_id FROM alerts a JOIN alert_entities ae"
+            " ON ae.alert_id = a.id"
+        )
+    )
+
+
+def test_known_entity_ids_skip_the_lookup_and_link_the_same_entity(store: Store) -> None:
+    known = EntityIds()
+    host = entity("host", "web01")
+    with transaction(store.conn) as conn:
+        first = write_prepared(conn, [prepare(make_alert(source_id="a", entities=[host]))])
+    known.keep(first.entity_ids)
+    assert list(first.entity_ids) == [("host", "web01")]
+    with transaction(store.conn) as conn:
+        batch = [prepare(make_alert(source_id="b", entities=[host, entity("ip", "10.0.0.9")]))]
+        second = write_prepared(conn, batch, known=known)
+    assert list(second.entity_ids) == [("ip", "10.0.0.9")]  # the host needed no lookup
+    links = _links(store)
+    assert links["a"] == first.entity_ids[("host", "web01")] == known.get(("host", "web01"))
+    assert _count(store, "entities") == 2 and _count(store, "alert_entities") == 3

@@ -29,7 +29,14 @@ from tui.ingest.reader import DocumentSplitter, csv_records, jsonl_records, snif
 from tui.ingest.records import RawRecord, parse
 from tui.store import Store, audit, quarantine, transaction
 from tui.store import imports as import_log
-from tui.store.alerts import SOURCE_COLUMNS, PreparedAlert, Screen, prepare, write_prepared
+from tui.store.alerts import (
+    SOURCE_COLUMNS,
+    EntityIds,
+    PreparedAlert,
+    Screen,
+    prepare,
+    write_prepared,
+)
 
 BATCH = 5000  # alerts per write transaction
 WORK_CHUNK = 500  # records per task sent to a worker process
@@ -115,8 +122,9 @@ def _import_file(
             return
         source = _open(path, source.fmt)
     import_id = import_log.start(store.conn, name, source.fmt)
+    writer = _BatchWriter(store, import_id, name, screen)
     for batch in _checked(source):
-        _store_batch(store, import_id, name, batch, screen, summary)
+        writer.write(batch, summary)
         if progress is not None:
             progress(max(batch[-1].record.offset, 0), total)
     with transaction(store.conn) as conn:
@@ -288,27 +296,32 @@ def _mark_duplicates(seen: import_log.SeenIds, batch: list[_Outcome], unit: str)
             outcome.prepared = None
 
 
-def _store_batch(
-    store: Store,
-    import_id: int,
-    name: str,
-    batch: list[_Outcome],
-    screen: Screen | None,
-    summary: ImportSummary,
-) -> None:
-    alerts = [o.prepared for o in batch if o.prepared is not None]
-    bad = [_rejected(name, o) for o in batch if o.prepared is None]
-    with transaction(store.conn) as conn:
-        result = write_prepared(conn, alerts, screen)
-        quarantine.add(conn, bad)
-        import_log.add_counts(
-            conn, import_id, result.new, result.updated, result.unchanged, len(bad)
-        )
-    summary.new += result.new
-    summary.updated += result.updated
-    summary.unchanged += result.unchanged
-    summary.new_ids.extend(result.new_ids)
-    summary.rejected += len(bad)
+@dataclass
+class _BatchWriter:
+    """Stores one file's batches: each batch's alerts, quarantined records and the import's
+    counters in one transaction."""
+
+    store: Store
+    import_id: int
+    name: str
+    screen: Screen | None
+    known: EntityIds = field(default_factory=EntityIds)
+
+    def write(self, batch: list[_Outcome], summary: ImportSummary) -> None:
+        alerts = [o.prepared for o in batch if o.prepared is not None]
+        bad = [_rejected(self.name, o) for o in batch if o.prepared is None]
+        with transaction(self.store.conn) as conn:
+            result = write_prepared(conn, alerts, self.screen, self.known)
+            quarantine.add(conn, bad)
+            import_log.add_counts(
+                conn, self.import_id, result.new, result.updated, result.unchanged, len(bad)
+            )
+        self.known.keep(result.entity_ids)  # committed: safe to reuse
+        summary.new += result.new
+        summary.updated += result.updated
+        summary.unchanged += result.unchanged
+        summary.new_ids.extend(result.new_ids)
+        summary.rejected += len(bad)
 
 
 def _reject_file(

@@ -79,6 +79,28 @@ class UpsertResult:
     unchanged: int = 0
     new_ids: list[int] | None = None
     dismissed: dict[int, list[int]] = field(default_factory=dict)  # rule id -> new alert ids
+    entity_ids: dict[tuple[str, str], int] = field(default_factory=dict)  # looked up here
+
+
+class EntityIds:
+    """Ids of entities an import has already written or looked up: the same hosts, IPs and
+    accounts recur in most alerts, and each skipped lookup is an index probe saved.
+
+    Only ids from committed transactions are kept (`keep` is called after the commit): entity
+    rows are never updated or deleted, so a committed id stays right for ever."""
+
+    LIMIT = 100_000  # entries; cleared when full, so memory stays bounded
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, str], int] = {}
+
+    def get(self, key: tuple[str, str]) -> int | None:
+        return self._ids.get(key)
+
+    def keep(self, committed: dict[tuple[str, str], int]) -> None:
+        if len(self._ids) + len(committed) > self.LIMIT:
+            self._ids.clear()
+        self._ids.update(committed)
 
 
 def _dumps(value: object) -> str:
@@ -205,11 +227,15 @@ def upsert_alerts(
 
 
 def write_prepared(
-    conn: sqlite3.Connection, alerts: Sequence[PreparedAlert], screen: Screen | None = None
+    conn: sqlite3.Connection,
+    alerts: Sequence[PreparedAlert],
+    screen: Screen | None = None,
+    known: EntityIds | None = None,
 ) -> UpsertResult:
     """Upsert prepared alerts inside the caller's write transaction (the import adds its
     quarantine rows and counters to the same transaction, and prepares alerts in workers).
-    New open alerts that `screen` dismisses are stored dismissed."""
+    New open alerts that `screen` dismisses are stored dismissed. Entity ids in `known` are
+    used without a lookup; the ones looked up are in the result's `entity_ids`."""
     latest = list({a.source_id: a for a in alerts}.values())  # a repeated id: the last copy
     result = UpsertResult(unchanged=len(alerts) - len(latest), new_ids=[])
     alerts = latest
@@ -257,7 +283,7 @@ def write_prepared(
         conn.executemany("DELETE FROM alert_entities WHERE alert_id = ?", updated_ids)
         conn.executemany("DELETE FROM alert_techniques WHERE alert_id = ?", updated_ids)
         conn.executemany("DELETE FROM alerts_fts WHERE rowid = ?", updated_ids)
-    _write_children(conn, touched, ids)
+    result.entity_ids = _write_children(conn, touched, ids, known or EntityIds())
     if result.dismissed:
         screen.record(conn, result.dismissed)
     return result
@@ -293,17 +319,25 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 
 def _write_children(
-    conn: sqlite3.Connection, alerts: list[PreparedAlert], ids: dict[str, int]
-) -> None:
-    entity_rows = {}
+    conn: sqlite3.Connection, alerts: list[PreparedAlert], ids: dict[str, int], known: EntityIds
+) -> dict[tuple[str, str], int]:
+    """Entities, links, techniques and search rows; return the entity ids looked up."""
+    entity_ids, unknown = {}, {}
     for alert in alerts:
         for row in alert.entities:
-            entity_rows.setdefault(row[:2], row)
+            key = row[:2]
+            if key not in entity_ids and key not in unknown:
+                found = known.get(key)
+                if found is None:
+                    unknown[key] = row
+                else:
+                    entity_ids[key] = found
     conn.executemany(
         "INSERT OR IGNORE INTO entities (type, key, display, data) VALUES (?, ?, ?, ?)",
-        entity_rows.values(),
+        unknown.values(),
     )
-    entity_ids = _entity_ids(conn, list(entity_rows))
+    looked_up = _entity_ids(conn, list(unknown))
+    entity_ids.update(looked_up)
     links, techniques, fts = [], [], []
     for alert in alerts:
         aid = ids[alert.source_id]
@@ -315,6 +349,7 @@ def _write_children(
     conn.executemany(
         "INSERT INTO alerts_fts (rowid, title, description, entities) VALUES (?, ?, ?, ?)", fts
     )
+    return looked_up
 
 
 def _entity_ids(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> dict[tuple, int]:
