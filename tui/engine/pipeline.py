@@ -1,7 +1,8 @@
 """What happens to newly imported alerts: correlation, then automation.
 
 Suppression comes first, while the alerts are written (`IngestSuppression`, handed to the
-import), so noise is dismissed before correlation or automation sees it."""
+import), so noise is dismissed before automation sees it. Dismissed alerts still correlate:
+an incident keeps showing an alert a rule took, so a rule cannot hide part of an attack."""
 
 from __future__ import annotations
 
