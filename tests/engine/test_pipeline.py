@@ -45,7 +45,9 @@ def _config(tmp_path: Path) -> Config:
     )
 
 
-def test_suppressed_noise_neither_correlates_nor_fires_playbooks(store: Store, tmp_path) -> None:
+def test_suppressed_noise_fires_no_playbook_but_stays_in_its_incident(
+    store: Store, tmp_path
+) -> None:
     save_rule(store, Rule(name="scanner-noise", alert_type="Network_Scan"), apply_existing=False)
     host = entity("host", "vm-web-01")
     alerts = [
@@ -61,6 +63,7 @@ def test_suppressed_noise_neither_correlates_nor_fires_playbooks(store: Store, t
     assert status[0] == "Dismissed"
     incident = incident_of_alert(store.conn, ids[0])
     assert incident is not None and incident_of_alert(store.conn, ids[1]) == incident
+    assert incident_of_alert(store.conn, ids[2]) == incident  # a rule hides nothing of it
     ran_on = {run.target_id for run in list_runs(store.conn)}
     assert {r.target_id for r in result.automated_runs} == {ids[0], ids[1]} == ran_on
 
