@@ -213,6 +213,21 @@ def test_ingest_screen_leaves_closed_alerts_and_takes_the_oldest_rule(store: Sto
     assert status(store, new[1]) == ("Resolved", None)
 
 
+@pytest.mark.parametrize("host", ["build01", "build01.contoso", "BUILD01.contoso.com"])
+def test_an_older_host_rule_of_any_type_takes_the_alert_first(store: Store, host: str) -> None:
+    """Host rules are found through their key (whole name or a dotted prefix of it), and the
+    oldest matching rule wins whether it names a type or not."""
+    host_rule = Rule(
+        "any-host", "*", conditions=(Condition("entities.host.hostname", Op.IN, (host,)),)
+    )
+    older = sup.save_rule(store, host_rule, apply_existing=False).rule
+    sup.save_rule(store, similar_rule("typed"), apply_existing=False)
+    other = noise(2, host="build011.contoso.com")  # a longer name is not a prefix match
+    new = add_screened(store, noise(1), other)
+    assert status(store, new[0]) == ("Dismissed", older.id)
+    assert status(store, new[1]) == ("Active", None)
+
+
 def test_a_rule_saved_during_an_import_applies_from_the_next_batch(store: Store) -> None:
     screen = IngestSuppression()
     before = upsert_alerts(store.conn, [noise(1)], screen).new_ids

@@ -11,10 +11,12 @@ dismissed: that rewrite was most of what 100 rules cost an import.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from tui.engine.suppression import ENGINE_ACTOR, dismissal, record_hits, rule_from_row
-from tui.engine.suppression_rule import ALL_TYPES, Rule
+from tui.engine.suppression_rule import ALL_TYPES, Condition, Rule
+from tui.model import visible
 from tui.model.clock import utcnow
 from tui.store import suppression as db
 from tui.store.alerts import SOURCE_COLUMNS, Dismissal, PreparedAlert, Verdict
@@ -32,6 +34,57 @@ def matches_entities(rule: Rule, entities: Entities) -> bool:
     return True
 
 
+def _key_condition(rule: Rule) -> Condition | None:
+    """The rule's first `in` condition on a strong key (IP, host, hash, resource id, ...)."""
+    return next((c for c in rule.conditions if c.plan.exact), None)
+
+
+def _probes(key: str) -> Iterator[str]:
+    """The values under which an entity key can meet a key condition: the compared (visible)
+    key itself and, as a host name condition also takes `name.` prefixes, each dotted prefix."""
+    value = visible(key)
+    yield value
+    at = value.find(".")
+    while at > 0:
+        yield value[:at]
+        at = value.find(".", at + 1)
+
+
+@dataclass
+class _Candidates:
+    """The rules that may take an alert of one type. Most rules name a host, IP or resource
+    that few alerts carry: those are found through their keys (a pre-filter only; every
+    candidate is still decided by `matches_entities`), the others are tried on every alert."""
+
+    always: list[Rule]
+    by_key: dict[tuple[str, str], list[Rule]]
+    kinds: frozenset[str] = frozenset()  # entity types of the keys
+
+    @classmethod
+    def of(cls, rules: list[Rule]) -> _Candidates:
+        always, by_key = [], {}
+        for rule in sorted(rules, key=lambda r: r.id):
+            cond = _key_condition(rule)
+            if cond is None:
+                always.append(rule)
+            for key in cond.plan.exact if cond else ():
+                by_key.setdefault((cond.entity_type, key), []).append(rule)
+        return cls(always, by_key, frozenset(kind for kind, _key in by_key))
+
+    def of_alert(self, entities: Entities) -> list[Rule]:
+        """Candidate rules for one alert, oldest (lowest id) first."""
+        if not self.by_key:
+            return self.always
+        found = {rule.id: rule for rule in self.always}
+        for kind, key, _display, _data in entities:
+            if kind not in self.kinds:
+                continue
+            for probe in _probes(key):
+                for rule in self.by_key.get((kind, probe), ()):
+                    found[rule.id] = rule
+        return [found[rule_id] for rule_id in sorted(found)]
+
+
 class IngestSuppression:
     """The suppression screen of one import; `dismissed` counts the alerts it took."""
 
@@ -39,8 +92,8 @@ class IngestSuppression:
         self.actor = actor
         self.dismissed = 0
         self._rules: dict[int, Rule] = {}
-        self._by_type: dict[str, list[Rule]] = {}
-        self._any_type: list[Rule] = []
+        self._by_type: dict[str, _Candidates] = {}
+        self._any_type = _Candidates([], {})
         self._now = ""
 
     def begin(self, conn: sqlite3.Connection) -> Verdict | None:
@@ -49,18 +102,18 @@ class IngestSuppression:
         if not rules:
             return None
         self._rules = {rule.id: rule for rule in rules}
-        self._any_type = [r for r in rules if r.alert_type == ALL_TYPES]
-        self._by_type = {}
-        for rule in rules:  # ascending ids: the oldest matching rule takes an alert
+        any_type = [r for r in rules if r.alert_type == ALL_TYPES]
+        by_type: dict[str, list[Rule]] = {}
+        for rule in rules:
             if rule.alert_type != ALL_TYPES:
-                self._by_type.setdefault(rule.alert_type, list(self._any_type)).append(rule)
-        for candidates in self._by_type.values():
-            candidates.sort(key=lambda r: r.id)
+                by_type.setdefault(rule.alert_type, list(any_type)).append(rule)
+        self._any_type = _Candidates.of(any_type)
+        self._by_type = {t: _Candidates.of(typed) for t, typed in by_type.items()}
         return self._verdict
 
     def _verdict(self, alert: PreparedAlert) -> Dismissal | None:
         candidates = self._by_type.get(alert.values[_ALERT_TYPE], self._any_type)
-        for rule in candidates:
+        for rule in candidates.of_alert(alert.entities):  # the oldest matching rule takes it
             if matches_entities(rule, alert.entities):
                 return Dismissal(rule.id, *dismissal(rule))
         return None
