@@ -35,7 +35,7 @@ from tui.ingest.records import parse
 from tui.model import EntityType
 from tui.store import Store, incidents
 from tui.store import suppression as db
-from tui.store.alerts import SOURCE_COLUMNS, prepare
+from tui.store.alerts import prepare
 
 RULES = 100
 
@@ -82,7 +82,7 @@ def _file_sample(source: Path, size: int, rng: random.Random) -> list[tuple]:
         head = list(itertools.islice(lines, 20_000))
     adapter = detect.adapter("defender")
     alerts = (prepare(adapter.normalize(*parse(line))) for line in rng.sample(head, size))
-    return [(a.values[SOURCE_COLUMNS.index("alert_type")], list(a.entities)) for a in alerts]
+    return [(a.alert_type, list(a.entities)) for a in alerts]
 
 
 def make_rules(source: Path, seed: int = 1) -> list[Rule]:

@@ -19,9 +19,8 @@ from tui.engine.suppression_rule import ALL_TYPES, Condition, Rule
 from tui.model import visible
 from tui.model.clock import utcnow
 from tui.store import suppression as db
-from tui.store.alerts import SOURCE_COLUMNS, Dismissal, PreparedAlert, Verdict
+from tui.store.alerts import Dismissal, PreparedAlert, Verdict
 
-_ALERT_TYPE = SOURCE_COLUMNS.index("alert_type")
 Entities = Sequence[tuple[str, str, str, str]]  # (type, key, display, data JSON)
 
 
@@ -112,7 +111,7 @@ class IngestSuppression:
         return self._verdict
 
     def _verdict(self, alert: PreparedAlert) -> Dismissal | None:
-        candidates = self._by_type.get(alert.values[_ALERT_TYPE], self._any_type)
+        candidates = self._by_type.get(alert.alert_type, self._any_type)
         for rule in candidates.of_alert(alert.entities):  # the oldest matching rule takes it
             if matches_entities(rule, alert.entities):
                 return Dismissal(rule.id, *dismissal(rule))

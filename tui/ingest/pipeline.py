@@ -30,7 +30,6 @@ from tui.ingest.records import RawRecord, parse
 from tui.store import Store, audit, quarantine, transaction
 from tui.store import imports as import_log
 from tui.store.alerts import (
-    SOURCE_COLUMNS,
     EntityIds,
     PreparedAlert,
     Screen,
@@ -50,7 +49,6 @@ IN_FLIGHT = BATCH // WORK_CHUNK + 2 * WORKERS
 PARALLEL_BYTES = 8 * 1024 * 1024  # smaller files are not worth starting workers for
 SNIFF_BYTES = 64 * 1024
 DETECT_RECORDS = 20  # records tried before a file is declared to be in no known format
-_RAW = SOURCE_COLUMNS.index("raw")
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 
 
@@ -292,7 +290,7 @@ def _mark_duplicates(seen: import_log.SeenIds, batch: list[_Outcome], unit: str)
         if first[digest] != outcome.record.number:
             sid = outcome.prepared.source_id  # at most MAX_ID_CHARS
             outcome.reason = f"duplicate id {sid!r}: first seen on {unit} {first[digest]}"
-            outcome.record.data = outcome.prepared.values[_RAW]  # for the quarantine
+            outcome.record.data = outcome.prepared.raw  # for the quarantine
             outcome.prepared = None
 
 

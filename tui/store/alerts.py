@@ -164,6 +164,18 @@ class PreparedAlert(NamedTuple):
     techniques: tuple[str, ...]
     search: tuple[str, str, str]  # FTS title, description, entities
 
+    @property
+    def alert_type(self) -> str:
+        return self.values[_ALERT_TYPE]
+
+    @property
+    def raw(self) -> str:
+        return self.values[_RAW]
+
+
+_ALERT_TYPE = SOURCE_COLUMNS.index("alert_type")
+_RAW = SOURCE_COLUMNS.index("raw")
+
 
 def prepare(alert: Alert) -> PreparedAlert:
     digest = content_hash(alert.raw)
