@@ -1,5 +1,6 @@
 """SECURITY.md case 28: `kill -9` during an import leaves a consistent database; a re-run
-completes it."""
+completes it. A bulk import (tui/store/bulk.py) killed before it built its indexes leaves them to
+the next open."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ import psutil
 import pytest
 
 from tests.ingest.test_bad_input import defender_record
-from tui.ingest.pipeline import BATCH
+from tui.ingest.pipeline import BATCH, BULK_MIN_BYTES
 from tui.store import Store
+from tui.store.bulk import DEFERRABLE
 
 ALERTS = BATCH * 4
 
@@ -36,12 +38,20 @@ def _committed(db: Path) -> int:
         conn.close()
 
 
+def _indexes(conn: sqlite3.Connection) -> set[str]:
+    return {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
 @pytest.mark.slow
-def test_killed_import_then_clean_rerun(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bulk", [False, True], ids=["live", "bulk"])
+def test_killed_import_then_clean_rerun(tmp_path: Path, bulk: bool) -> None:
     source = tmp_path / "alerts.jsonl"
+    # Long descriptions make the file big enough for a bulk import into the empty store.
+    pad = "x" * (BULK_MIN_BYTES // ALERTS + 1) if bulk else ""
     with source.open("w") as out:
         for n in range(ALERTS):
-            out.write(json.dumps(defender_record(n)) + "\n")
+            out.write(json.dumps(defender_record(n, description=pad)) + "\n")
+    assert (source.stat().st_size >= BULK_MIN_BYTES) == bulk
     db = tmp_path / "t.db"
     command = [sys.executable, "-m", "tui.cli", "--db", str(db), "import", str(source)]
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -55,8 +65,13 @@ def test_killed_import_then_clean_rerun(tmp_path: Path) -> None:
     _, alive = psutil.wait_procs(helpers, timeout=10)
     assert not alive, "parse workers outlived the killed import"
 
-    store = Store(db)
+    raw = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    assert bool(set(DEFERRABLE) - _indexes(raw)) == bulk  # a bulk import died without them
+    raw.close()
+    store = Store(db)  # builds the indexes the dead bulk import dropped
     conn = store.conn
+    assert set(DEFERRABLE) <= _indexes(conn)
+    assert conn.execute("SELECT count(*) FROM deferred_indexes").fetchone()[0] == 0
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     stored = conn.execute("SELECT count(*) FROM alerts").fetchone()[0]
     assert 0 < stored < ALERTS and stored % BATCH == 0  # whole batches only

@@ -46,14 +46,14 @@ class _ProgressBar:
     def __init__(self) -> None:
         self.last = 0.0
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, stage: str, done: int, total: int) -> None:
         now = time.monotonic()
-        if now - self.last < 0.1 and done < total:
+        if now - self.last < 0.1 and 0 < done < total:
             return
         self.last = now
         share = done / total if total else 1.0
         bar = "#" * int(share * 30)
-        sys.stderr.write(f"\rimporting [{bar:<30}] {share:6.1%}")
+        sys.stderr.write(f"\r{stage:<9} [{bar:<30}] {share:6.1%}")
         sys.stderr.flush()
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ it when any record is bad.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing
 import os
@@ -27,7 +28,7 @@ from tui.ingest import detect
 from tui.ingest.errors import FormatError, RecordError
 from tui.ingest.reader import DocumentSplitter, csv_records, jsonl_records, sniff
 from tui.ingest.records import RawRecord, parse
-from tui.store import Store, audit, quarantine, transaction
+from tui.store import Store, audit, bulk, quarantine, transaction
 from tui.store import imports as import_log
 from tui.store.alerts import (
     EntityIds,
@@ -49,7 +50,12 @@ IN_FLIGHT = BATCH // WORK_CHUNK + 2 * WORKERS
 PARALLEL_BYTES = 8 * 1024 * 1024  # smaller files are not worth starting workers for
 SNIFF_BYTES = 64 * 1024
 DETECT_RECORDS = 20  # records tried before a file is declared to be in no known format
-Progress = Callable[[int, int], None]  # (bytes done, bytes total)
+# An import this large that holds more alerts than the store builds the secondary indexes once
+# at the end instead of row by row (tui/store/bulk.py); a smaller one keeps them live.
+BULK_MIN_BYTES = 64 * 2**20
+BYTES_PER_ALERT = 4096  # a generous estimate: Defender alerts run 2-5 KB
+Progress = Callable[[str, int, int], None]  # (stage, done, total): "importing" counts bytes,
+# "indexing" counts indexes
 
 
 @dataclass
@@ -91,13 +97,30 @@ def import_paths(
     engine's suppression rules) decides which new alerts are stored dismissed."""
     summary = ImportSummary()
     started = time.perf_counter()
-    for path in map(Path, paths):
-        try:
-            _import_file(store, path, fmt, strict, progress, screen, summary)
-        except FormatError as exc:
-            summary.refused[str(path)] = str(exc)
+    paths = [Path(p) for p in paths]
+    deferred = bulk.defer(store.conn) if _bulk_load(store, paths) else []
+    try:
+        for path in paths:
+            try:
+                _import_file(store, path, fmt, strict, progress, screen, summary)
+            except FormatError as exc:
+                summary.refused[str(path)] = str(exc)
+    finally:
+        if deferred:
+            indexing = None if progress is None else functools.partial(progress, "indexing")
+            bulk.restore(store.conn, indexing)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _bulk_load(store: Store, paths: list[Path]) -> bool:
+    """Whether the files likely hold more alerts than the store: then building the indexes
+    again costs less than keeping them up to date."""
+    size = sum(p.stat().st_size for p in paths if p.is_file())
+    if size < BULK_MIN_BYTES:
+        return False
+    stored = store.conn.execute("SELECT coalesce(max(id), 0) FROM alerts").fetchone()[0]
+    return size // BYTES_PER_ALERT >= stored
 
 
 def _import_file(
@@ -124,7 +147,7 @@ def _import_file(
     for batch in _checked(source):
         writer.write(batch, summary)
         if progress is not None:
-            progress(max(batch[-1].record.offset, 0), total)
+            progress("importing", max(batch[-1].record.offset, 0), total)
     with transaction(store.conn) as conn:
         counts = import_log.finish(conn, import_id)
         audit.record(conn, current_user(), "import", "file", name, None, counts)

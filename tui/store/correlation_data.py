@@ -69,11 +69,10 @@ def alert_facts(conn: sqlite3.Connection, ids: Iterable[int] | None = None) -> I
 
 
 def alert_times(conn: sqlite3.Connection) -> Iterator[tuple[int, int, int]]:
-    """(id, epoch seconds, severity rank) of every alert, from a narrow covering index."""
-    yield from conn.execute(
-        "SELECT id, unixepoch(start_time_utc), severity_rank FROM alerts"
-        " INDEXED BY alerts_severity_time"
-    )
+    """(id, epoch seconds, severity rank) of every alert. SQLite reads them from the narrow
+    covering index alerts_severity_time; not forced, so a bulk import that dropped it for a
+    while (tui/store/bulk.py) only slows this down."""
+    yield from conn.execute("SELECT id, unixepoch(start_time_utc), severity_rank FROM alerts")
 
 
 def alert_groups(conn: sqlite3.Connection, column: str) -> Iterator[tuple[str, list[int]]]:

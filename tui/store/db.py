@@ -69,6 +69,8 @@ def connect(
             conn.execute("PRAGMA journal_mode = WAL")
         if migrate:
             migrate_schema(conn, path)
+            if not readonly:
+                _finish_bulk_load(conn)
     except sqlite3.OperationalError as exc:  # read-only, busy, full: not the file's fault
         conn.close()
         raise StoreError(f"{path}: {_busy(exc)}") from exc
@@ -79,6 +81,12 @@ def connect(
         conn.close()
         raise
     return conn
+
+
+def _finish_bulk_load(conn: sqlite3.Connection) -> None:
+    from tui.store import bulk  # bulk writes through this module's transactions
+
+    bulk.restore_orphaned(conn)
 
 
 def migrate_schema(conn: sqlite3.Connection, path: Path | str = "database") -> int:
