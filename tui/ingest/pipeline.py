@@ -47,6 +47,7 @@ WORKERS = max(1, min(4, os.cpu_count() or 2))
 # Chunks in flight: a whole write batch plus two per worker, so the workers keep parsing while
 # the writer commits a batch. Memory stays bounded by this, not by the file.
 IN_FLIGHT = BATCH // WORK_CHUNK + 2 * WORKERS
+WORKER_NICENESS = 10  # added to the workers' scheduling niceness (see _start_worker)
 PARALLEL_BYTES = 8 * 1024 * 1024  # smaller files are not worth starting workers for
 SNIFF_BYTES = 64 * 1024
 DETECT_RECORDS = 20  # records tried before a file is declared to be in no known format
@@ -242,7 +243,7 @@ def _mapped(source: _Source) -> Iterator[list[_Outcome]]:
         return
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(
-        source.workers, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+        source.workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
     ) as pool:
         pending: deque[Future] = deque()
         for chunk in chunks:
@@ -253,11 +254,14 @@ def _mapped(source: _Source) -> Iterator[list[_Outcome]]:
             yield pending.popleft().result()
 
 
-def _exit_with(parent: int) -> None:
-    """Make this worker exit when the importing process dies.
+def _start_worker(parent: int) -> None:
+    """Yield the CPU to the writer, and exit when the importing process dies.
 
-    A killed import (kill -9) would otherwise leave its workers blocked for ever on a full
-    result pipe, and with them the fork server."""
+    The single SQLite writer sets the pace; the workers have chunks to spare, so on a machine
+    with fewer free cores than processes they should run when the writer does not, rather
+    than take turns with it. A killed import (kill -9) would otherwise leave its workers
+    blocked for ever on a full result pipe, and with them the fork server."""
+    os.nice(WORKER_NICENESS)
 
     def watch() -> None:
         while True:
