@@ -63,6 +63,17 @@ def restore(conn: sqlite3.Connection, built: Built | None = None) -> int:
     """Build every deferred index, each in its own transaction (the write lock is held for one
     index at a time); return how many were built."""
     names = [name for (name,) in conn.execute("SELECT name FROM deferred_indexes ORDER BY name")]
+    # CREATE INDEX sorts every key; past the page cache its sorter spills to temporary files,
+    # which temp_store = MEMORY (db.py) would keep in RAM: 250 MiB more at 1M alerts.
+    conn.execute("PRAGMA temp_store = FILE")
+    try:
+        _build(conn, names, built)
+    finally:
+        conn.execute("PRAGMA temp_store = MEMORY")
+    return len(names)
+
+
+def _build(conn: sqlite3.Connection, names: list[str], built: Built | None) -> None:
     for done, name in enumerate(names):
         if built is not None:
             built(done, len(names))
@@ -76,7 +87,6 @@ def restore(conn: sqlite3.Connection, built: Built | None = None) -> int:
             conn.execute("DELETE FROM deferred_indexes WHERE name = ?", (name,))
     if built is not None and names:
         built(len(names), len(names))
-    return len(names)
 
 
 def restore_orphaned(conn: sqlite3.Connection) -> int:
