@@ -115,13 +115,9 @@ def import_paths(
 
 
 def _bulk_load(store: Store, paths: list[Path]) -> bool:
-    """Whether the files likely hold more alerts than the store: then building the indexes
-    again costs less than keeping them up to date."""
+    """Whether the files are large and likely hold more alerts than the store."""
     size = sum(p.stat().st_size for p in paths if p.is_file())
-    if size < BULK_MIN_BYTES:
-        return False
-    stored = store.conn.execute("SELECT coalesce(max(id), 0) FROM alerts").fetchone()[0]
-    return size // BYTES_PER_ALERT >= stored
+    return size >= BULK_MIN_BYTES and bulk.worthwhile(store.conn, size // BYTES_PER_ALERT)
 
 
 def _import_file(
